@@ -1,0 +1,101 @@
+package contract
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"time"
+)
+
+// Environment variables of the handler.
+const (
+	// EnvBucket names the bucket that stores webhook bodies.
+	EnvBucket = "WEBHOOK_BUCKET"
+	// EnvSources holds the JSON array of Source values.
+	EnvSources = "WEBHOOK_SOURCES"
+)
+
+// Source is one configured sender. The stack config's sources list and the
+// handler's WEBHOOK_SOURCES share this shape; SecretParameter is filled in by
+// the program and names the SSM SecureString that holds the source's secrets.
+type Source struct {
+	Name   string `json:"name"`
+	Preset string `json:"preset"`
+	// ToleranceSeconds overrides the preset's replay window; 0 keeps it.
+	ToleranceSeconds int     `json:"toleranceSeconds,omitempty"`
+	Custom           *Custom `json:"custom,omitempty"`
+	SecretParameter  string  `json:"secretParameter,omitempty"`
+}
+
+var sourceName = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$`)
+
+// ValidateSourceName reports whether name can be used in a route, an object
+// key prefix, an SSM parameter name and a resource name.
+func ValidateSourceName(name string) error {
+	if !sourceName.MatchString(name) {
+		return fmt.Errorf("source name %q must be 1-40 lower-case letters, digits and inner hyphens", name)
+	}
+	return nil
+}
+
+// MaxToleranceSeconds bounds a configured replay window (one week).
+const MaxToleranceSeconds = 7 * 24 * 3600
+
+// Resolve validates s and returns its preset and replay tolerance.
+func (s Source) Resolve() (Preset, time.Duration, error) {
+	if err := ValidateSourceName(s.Name); err != nil {
+		return Preset{}, 0, err
+	}
+	var p Preset
+	switch {
+	case s.Preset == CustomPreset:
+		if s.Custom == nil {
+			return Preset{}, 0, fmt.Errorf("source %q: preset custom needs a custom block", s.Name)
+		}
+		var err error
+		if p, err = s.Custom.Preset(); err != nil {
+			return Preset{}, 0, fmt.Errorf("source %q: %w", s.Name, err)
+		}
+	case s.Custom != nil:
+		return Preset{}, 0, fmt.Errorf("source %q: a custom block needs preset %q, not %q", s.Name, CustomPreset, s.Preset)
+	default:
+		var ok bool
+		if p, ok = LookupPreset(s.Preset); !ok {
+			return Preset{}, 0, fmt.Errorf("source %q: unknown preset %q (want one of %v)", s.Name, s.Preset, PresetNames())
+		}
+	}
+	if s.ToleranceSeconds < 0 || s.ToleranceSeconds > MaxToleranceSeconds {
+		return Preset{}, 0, fmt.Errorf("source %q: toleranceSeconds %d must be between 0 (the preset's default) and %d", s.Name, s.ToleranceSeconds, MaxToleranceSeconds)
+	}
+	tolerance := p.Tolerance
+	if s.ToleranceSeconds > 0 {
+		tolerance = time.Duration(s.ToleranceSeconds) * time.Second
+	}
+	return p, tolerance, nil
+}
+
+// ParseSources decodes and validates a WEBHOOK_SOURCES value: at least one
+// source, unique names, known presets, and a secret parameter for each.
+func ParseSources(value string) ([]Source, error) {
+	var sources []Source
+	if err := json.Unmarshal([]byte(value), &sources); err != nil {
+		return nil, fmt.Errorf("%s is not a JSON array of sources: %w", EnvSources, err)
+	}
+	if len(sources) == 0 {
+		return nil, fmt.Errorf("%s lists no source", EnvSources)
+	}
+	seen := make(map[string]bool, len(sources))
+	for _, s := range sources {
+		if _, _, err := s.Resolve(); err != nil {
+			return nil, err
+		}
+		if seen[s.Name] {
+			return nil, fmt.Errorf("source %q is listed twice", s.Name)
+		}
+		seen[s.Name] = true
+		if s.SecretParameter == "" {
+			return nil, fmt.Errorf("source %q: secretParameter is empty", s.Name)
+		}
+	}
+	return sources, nil
+}
