@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Headers names the request headers a preset maps to message attributes; an
@@ -150,10 +151,20 @@ func (c Custom) Preset() (Preset, error) {
 	if c.SignatureHeader == "" {
 		return Preset{}, errors.New("custom.signatureHeader is required")
 	}
-	for field, h := range map[string]string{"signatureHeader": c.SignatureHeader, "idHeader": c.IDHeader, "topicHeader": c.TopicHeader, "timestampHeader": c.TimestampHeader} {
-		if h != "" && !headerName.MatchString(h) {
-			return Preset{}, fmt.Errorf("custom.%s %q is not a header name (letters, digits, '-' and '_')", field, h)
+	// In field order, so that the error names the same field every time.
+	for _, f := range []struct{ field, header string }{
+		{"signatureHeader", c.SignatureHeader},
+		{"idHeader", c.IDHeader},
+		{"topicHeader", c.TopicHeader},
+		{"timestampHeader", c.TimestampHeader},
+	} {
+		if f.header != "" && !headerName.MatchString(f.header) {
+			return Preset{}, fmt.Errorf("custom.%s %q is not a header name (letters, digits, '-' and '_')", f.field, f.header)
 		}
+	}
+	if strings.TrimLeftFunc(c.Prefix, unicode.IsSpace) != c.Prefix {
+		// The header is trimmed before the prefix is cut, so it could never match.
+		return Preset{}, fmt.Errorf("custom.prefix %q must not start with white space", c.Prefix)
 	}
 	if err := p.Scheme.Validate(); err != nil {
 		return Preset{}, fmt.Errorf("custom: %w", err)

@@ -1,6 +1,7 @@
 package contract
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha1"
 	"crypto/sha256"
@@ -10,8 +11,10 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -178,6 +181,20 @@ type Verifier struct {
 	tmpl      template
 	keys      [][]byte
 	tolerance time.Duration
+	// scratch holds *scratch values, so that verifying a delivery allocates
+	// nothing once the pool is warm.
+	scratch sync.Pool
+}
+
+// scratch is the working memory of one Verify call.
+type scratch struct {
+	hashes []hash.Hash // one per key, rekeyed before each use
+	header []byte      // copy of the signature header, parsed in place
+	sigs   []byte      // decoded candidate signatures of digest size, back to back
+	ts     []byte      // signed timestamp
+	pre    []byte      // signed content before the body
+	post   []byte      // signed content after the body
+	sum    []byte
 }
 
 // NewVerifier prepares s for verification with the secrets in secretValue
@@ -197,46 +214,63 @@ func NewVerifier(s Scheme, secretValue string, tolerance time.Duration) (*Verifi
 	if err != nil {
 		return nil, err
 	}
-	return &Verifier{scheme: s, tmpl: tmpl, keys: keys, tolerance: tolerance}, nil
+	v := &Verifier{scheme: s, tmpl: tmpl, keys: keys, tolerance: tolerance}
+	v.scratch.New = func() any {
+		sc := &scratch{hashes: make([]hash.Hash, len(keys))}
+		for i, k := range keys {
+			sc.hashes[i] = s.newHash(k)
+		}
+		return sc
+	}
+	return v, nil
 }
 
 // Verify checks d's signature against every secret (any match verifies) and,
 // for timestamped schemes, that the signed time lies within the tolerance of
 // received, the time the delivery entered the queue. It returns nil or an
 // error wrapping one of the Err rejection reasons.
+//
+// The replay window is checked only once a secret matched, so that "outside
+// the replay window" always means an authentic but stale delivery.
 func (v *Verifier) Verify(d Delivery, received time.Time) error {
 	s := v.scheme
-	candidates, timestamp, err := s.parseSignature(d.Signature, d.Timestamp)
+	sc := v.scratch.Get().(*scratch)
+	defer v.scratch.Put(sc)
+	ts, err := s.parseSignature(sc, d.Signature, d.Timestamp)
 	if err != nil {
 		return err
 	}
-	if s.UsesTimestamp() && strings.TrimSpace(timestamp) == "" {
-		return ErrMissingTimestamp
+	var signed int64
+	if s.UsesTimestamp() {
+		if signed, err = parseUnix(ts); err != nil {
+			return err
+		}
 	}
-	candidates = s.rightSize(candidates)
-	if len(candidates) == 0 {
-		return fmt.Errorf("%w: wrong length for %s", ErrMalformedSignature, s.Algorithm)
-	}
-	if !s.anyMatch(v.tmpl, d, timestamp, v.keys, candidates) {
+	if !v.anyMatch(sc, d, ts) {
 		return ErrNoMatchingSecret
 	}
 	if s.UsesTimestamp() {
-		return checkWindow(timestamp, received, v.tolerance)
+		return checkWindow(signed, received, v.tolerance)
 	}
 	return nil
 }
 
-func (s Scheme) anyMatch(tmpl template, d Delivery, timestamp string, keys [][]byte, candidates [][]byte) bool {
+func (v *Verifier) anyMatch(sc *scratch, d Delivery, ts []byte) bool {
+	s := v.scheme
+	size := s.size()
+	sc.pre, sc.post = v.tmpl.render(sc.pre[:0], sc.post[:0], d.ID, ts)
 	matched := false
-	sum := make([]byte, 0, sha512.Size)
-	for _, key := range keys {
-		h := s.newHash(key)
-		tmpl.write(h, d.ID, timestamp, d.Body)
-		sum = h.Sum(sum[:0])
-		for _, c := range candidates {
+	for i, key := range v.keys {
+		h := sc.hashes[i]
+		s.rekey(h, key)
+		h.Write(sc.pre)
+		h.Write(d.Body)
+		h.Write(sc.post)
+		sc.sum = h.Sum(sc.sum[:0])
+		for c := sc.sigs; len(c) >= size; c = c[size:] {
 			// Keep going after a match so timing does not reveal which secret
 			// or which candidate matched.
-			if hmac.Equal(sum, c) {
+			if hmac.Equal(sc.sum, c[:size]) {
 				matched = true
 			}
 		}
@@ -244,6 +278,50 @@ func (s Scheme) anyMatch(tmpl template, d Delivery, timestamp string, keys [][]b
 	return matched
 }
 
+// Sign returns the signature header value that a sender using s would send
+// for body, signed with one secret: the counterpart of Verify, for tests and
+// tools that play the sender. The timestamp, where s signs one, is decimal
+// Unix seconds.
+func (s Scheme) Sign(secret, id, timestamp string, body []byte) (string, error) {
+	if err := s.Validate(); err != nil {
+		return "", err
+	}
+	if s.UsesTimestamp() {
+		if _, err := parseUnix([]byte(timestamp)); err != nil {
+			return "", err
+		}
+	}
+	key, err := s.Key(secret)
+	if err != nil {
+		return "", err
+	}
+	tmpl, err := parseTemplate(s.SignedContent)
+	if err != nil {
+		return "", err
+	}
+	pre, post := tmpl.render(nil, nil, id, []byte(timestamp))
+	h := s.newHash(key)
+	s.rekey(h, key)
+	h.Write(pre)
+	h.Write(body)
+	h.Write(post)
+	var sig string
+	if s.Encoding == Base64 {
+		sig = base64.StdEncoding.EncodeToString(h.Sum(nil))
+	} else {
+		sig = hex.EncodeToString(h.Sum(nil))
+	}
+	switch s.Format {
+	case VersionedList:
+		return "v1," + sig, nil
+	case StripeList:
+		return "t=" + timestamp + ",v1=" + sig, nil
+	default:
+		return s.Prefix + sig, nil
+	}
+}
+
+// newHash returns the hash for key; rekey must run before each use.
 func (s Scheme) newHash(key []byte) hash.Hash {
 	switch s.Algorithm {
 	case HMACSHA512:
@@ -251,25 +329,19 @@ func (s Scheme) newHash(key []byte) hash.Hash {
 	case HMACSHA1:
 		return hmac.New(sha1.New, key)
 	case SHA256SecretPrefix:
-		h := sha256.New()
-		h.Write(key)
-		return h
+		return sha256.New()
 	default:
 		return hmac.New(sha256.New, key)
 	}
 }
 
-// rightSize keeps the candidates as long as the algorithm's digest; a list
-// may carry signatures of other kinds beside a good one.
-func (s Scheme) rightSize(candidates [][]byte) [][]byte {
-	size := s.size()
-	out := candidates[:0]
-	for _, c := range candidates {
-		if len(c) == size {
-			out = append(out, c)
-		}
+// rekey resets h to its state before any signed content: an HMAC keeps its
+// key across Reset, a secret-prefix hash starts again from the secret.
+func (s Scheme) rekey(h hash.Hash, key []byte) {
+	h.Reset()
+	if s.Algorithm == SHA256SecretPrefix {
+		h.Write(key)
 	}
-	return out
 }
 
 func (s Scheme) size() int {
@@ -283,86 +355,113 @@ func (s Scheme) size() int {
 	}
 }
 
-// parseSignature returns the decoded candidate signatures and the timestamp
-// that was signed (from the signature header for StripeList, else the
-// timestamp attribute).
-func (s Scheme) parseSignature(header, timestamp string) ([][]byte, string, error) {
-	header = strings.TrimSpace(header)
-	if header == "" {
-		return nil, "", ErrMissingSignature
+var (
+	comma = []byte(",")
+	equal = []byte("=")
+)
+
+// parseSignature decodes the header's candidate signatures of the digest's
+// size into sc.sigs, since a list may carry signatures of other kinds beside
+// a good one, and returns the signed timestamp: from the header for
+// StripeList, else the timestamp attribute.
+func (s Scheme) parseSignature(sc *scratch, header, timestamp string) ([]byte, error) {
+	sc.header = append(sc.header[:0], header...)
+	h := bytes.TrimSpace(sc.header)
+	if len(h) == 0 {
+		return nil, ErrMissingSignature
 	}
+	sc.sigs = sc.sigs[:0]
+	sc.ts = append(sc.ts[:0], timestamp...)
+	ts := sc.ts
+	decoded := 0
 	switch s.Format {
 	case VersionedList:
-		var out [][]byte
-		for entry := range strings.FieldsSeq(header) {
-			version, sig, ok := strings.Cut(entry, ",")
-			if !ok || version != "v1" {
-				continue
+		for entry := range bytes.FieldsSeq(h) {
+			version, sig, ok := bytes.Cut(entry, comma)
+			if ok && string(version) == "v1" && sc.addSig(s, sig) {
+				decoded++
 			}
-			b, err := s.decode(sig)
-			if err != nil {
-				continue
-			}
-			out = append(out, b)
 		}
-		if len(out) == 0 {
-			return nil, "", fmt.Errorf("%w: no decodable v1 entry", ErrMalformedSignature)
+		if decoded == 0 {
+			return nil, fmt.Errorf("%w: no decodable v1 entry", ErrMalformedSignature)
 		}
-		return out, timestamp, nil
 	case StripeList:
-		var out [][]byte
-		timestamp = ""
-		for pair := range strings.SplitSeq(header, ",") {
-			k, v, ok := strings.Cut(strings.TrimSpace(pair), "=")
+		ts = nil
+		for pair := range bytes.SplitSeq(h, comma) {
+			k, v, ok := bytes.Cut(bytes.TrimSpace(pair), equal)
 			if !ok {
-				return nil, "", fmt.Errorf("%w: element without '='", ErrMalformedSignature)
+				return nil, fmt.Errorf("%w: element without '='", ErrMalformedSignature)
 			}
-			switch k {
+			switch string(k) {
 			case "t":
-				timestamp = v
+				ts = v
 			case "v1":
-				if b, err := s.decode(v); err == nil {
-					out = append(out, b)
+				if sc.addSig(s, v) {
+					decoded++
 				}
 			}
 		}
-		if len(out) == 0 {
-			return nil, "", fmt.Errorf("%w: no decodable v1 element", ErrMalformedSignature)
+		if decoded == 0 {
+			return nil, fmt.Errorf("%w: no decodable v1 element", ErrMalformedSignature)
 		}
-		if timestamp == "" {
-			return nil, "", ErrMissingTimestamp
-		}
-		return out, timestamp, nil
 	default:
-		sig, ok := strings.CutPrefix(header, s.Prefix)
+		sig, ok := bytes.CutPrefix(h, []byte(s.Prefix))
 		if !ok {
-			return nil, "", fmt.Errorf("%w: missing prefix %q", ErrMalformedSignature, s.Prefix)
+			return nil, fmt.Errorf("%w: missing prefix %q", ErrMalformedSignature, s.Prefix)
 		}
-		b, err := s.decode(sig)
-		if err != nil {
-			return nil, "", fmt.Errorf("%w: not %s", ErrMalformedSignature, s.Encoding)
+		if !sc.addSig(s, sig) {
+			return nil, fmt.Errorf("%w: not %s", ErrMalformedSignature, s.Encoding)
 		}
-		return [][]byte{b}, timestamp, nil
 	}
+	if len(sc.sigs) == 0 {
+		return nil, fmt.Errorf("%w: wrong length for %s", ErrMalformedSignature, s.Algorithm)
+	}
+	return ts, nil
 }
 
-func (s Scheme) decode(sig string) ([]byte, error) {
-	if sig == "" {
-		return nil, errors.New("empty")
+// addSig decodes sig and appends it to sc.sigs when it is as long as the
+// scheme's digest. It reports whether sig decoded at all.
+func (sc *scratch) addSig(s Scheme, sig []byte) bool {
+	if len(sig) == 0 {
+		return false
 	}
+	n := len(sc.sigs)
+	var (
+		m   int
+		err error
+	)
 	if s.Encoding == Base64 {
-		return base64.StdEncoding.DecodeString(sig)
+		sc.sigs = slices.Grow(sc.sigs, base64.StdEncoding.DecodedLen(len(sig)))
+		m, err = base64.StdEncoding.Decode(sc.sigs[n:cap(sc.sigs)], sig)
+	} else {
+		sc.sigs = slices.Grow(sc.sigs, hex.DecodedLen(len(sig)))
+		m, err = hex.Decode(sc.sigs[n:cap(sc.sigs)], sig)
 	}
-	return hex.DecodeString(sig)
+	if err == nil && m == s.size() {
+		sc.sigs = sc.sigs[:n+m]
+	}
+	return err == nil
 }
 
-func checkWindow(timestamp string, received time.Time, tolerance time.Duration) error {
-	secs, err := strconv.ParseInt(strings.TrimSpace(timestamp), 10, 64)
-	if err != nil {
-		return fmt.Errorf("%w: not integer unix seconds", ErrMalformedTimestamp)
+// parseUnix parses a signed timestamp: decimal Unix seconds, digits only, so
+// that the bytes signed and the time checked cannot disagree.
+func parseUnix(ts []byte) (int64, error) {
+	if len(bytes.TrimSpace(ts)) == 0 {
+		return 0, ErrMissingTimestamp
 	}
-	signed := time.Unix(secs, 0)
-	if d := received.Sub(signed); d > tolerance || d < -tolerance {
+	// 18 digits cannot overflow int64 or time.Unix.
+	if len(ts) > 18 || bytes.ContainsFunc(ts, func(r rune) bool { return r < '0' || r > '9' }) {
+		return 0, fmt.Errorf("%w: not decimal unix seconds", ErrMalformedTimestamp)
+	}
+	secs, err := strconv.ParseInt(string(ts), 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%w: not decimal unix seconds", ErrMalformedTimestamp)
+	}
+	return secs, nil
+}
+
+func checkWindow(signed int64, received time.Time, tolerance time.Duration) error {
+	if d := received.Sub(time.Unix(signed, 0)); d > tolerance || d < -tolerance {
 		return fmt.Errorf("%w: signed %s from receipt, tolerance %s", ErrOutsideWindow, d.Round(time.Second), tolerance)
 	}
 	return nil
@@ -414,17 +513,21 @@ func parseTemplate(t string) (template, error) {
 	return out, nil
 }
 
-func (t template) write(h hash.Hash, id, timestamp string, body []byte) {
+// render appends the signed content before the body to pre and after it to
+// post, so that the body itself is hashed without being copied.
+func (t template) render(pre, post []byte, id string, timestamp []byte) ([]byte, []byte) {
+	dst := &pre
 	for _, p := range t.parts {
 		switch p.field {
 		case "":
-			h.Write([]byte(p.literal))
+			*dst = append(*dst, p.literal...)
 		case "id":
-			h.Write([]byte(id))
+			*dst = append(*dst, id...)
 		case "timestamp":
-			h.Write([]byte(timestamp))
+			*dst = append(*dst, timestamp...)
 		case "body":
-			h.Write(body)
+			dst = &post
 		}
 	}
+	return pre, post
 }

@@ -21,7 +21,8 @@ const (
 type Source struct {
 	Name   string `json:"name"`
 	Preset string `json:"preset"`
-	// ToleranceSeconds overrides the preset's replay window; 0 keeps it.
+	// ToleranceSeconds overrides the preset's replay window; 0 keeps it. Only
+	// presets that sign a timestamp have a window.
 	ToleranceSeconds int     `json:"toleranceSeconds,omitempty"`
 	Custom           *Custom `json:"custom,omitempty"`
 	SecretParameter  string  `json:"secretParameter,omitempty"`
@@ -66,6 +67,9 @@ func (s Source) Resolve() (Preset, time.Duration, error) {
 	}
 	if s.ToleranceSeconds < 0 || s.ToleranceSeconds > MaxToleranceSeconds {
 		return Preset{}, 0, fmt.Errorf("source %q: toleranceSeconds %d must be between 0 (the preset's default) and %d", s.Name, s.ToleranceSeconds, MaxToleranceSeconds)
+	}
+	if s.ToleranceSeconds > 0 && !p.Scheme.UsesTimestamp() {
+		return Preset{}, 0, fmt.Errorf("source %q: toleranceSeconds does not apply: preset %q signs no timestamp, so it has no replay window", s.Name, s.Preset)
 	}
 	tolerance := p.Tolerance
 	if s.ToleranceSeconds > 0 {

@@ -15,6 +15,12 @@ import (
 	"github.com/webhook-ingest/webhook-ingest/contract"
 )
 
+// Defaults for the Processor's tuning fields.
+const (
+	DefaultConcurrency    = 10
+	DefaultDeadlineMargin = time.Second
+)
+
 // Source is one configured sender, ready to verify deliveries.
 type Source struct {
 	Name     string
@@ -25,10 +31,14 @@ type Source struct {
 // Processor handles batches of SQS records. Build it once per cold start; it
 // is safe for concurrent use.
 type Processor struct {
-	S3      *s3.Client
-	Bucket  string
+	// S3 is the client that stores bodies; build it with S3Options.
+	S3     *s3.Client
+	Bucket string
+	// Sources maps a record's source attribute to its sender.
 	Sources map[string]Source
-	Logger  *slog.Logger
+	// Logger receives one line per record and one per batch (default
+	// slog.Default()).
+	Logger *slog.Logger
 	// Concurrency bounds the records of one batch in flight (default 10).
 	Concurrency int
 	// DeadlineMargin is how long before the invocation deadline records
@@ -37,8 +47,149 @@ type Processor struct {
 }
 
 // Handle processes one batch. Every record ends stored, duplicate, rejected or
-// reported in BatchItemFailures; the error is non-nil only when the whole
-// batch must be retried.
+// reported in BatchItemFailures, and is logged once with its outcome.
+//
+// Records run concurrently, at most Concurrency at a time. When ctx has a
+// deadline, Handle returns DeadlineMargin before it: records not finished by
+// then are reported for retry, and their late results, if any, are ignored
+// (a store that lands anyway turns the redelivery into a duplicate).
+//
+// The error is always nil. Each failure is reported against its own record,
+// which retries exactly what needs it; a whole-batch error would redeliver
+// the records already stored or rejected too, and count a receive against
+// each of them on the way to the dead-letter queue.
 func (p *Processor) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
-	panic("SKELETON: to be implemented")
+	start := time.Now()
+	work, cancel := p.workContext(ctx)
+	defer cancel()
+
+	n := len(ev.Records)
+	// Buffered for every record, so a worker that finishes after Handle has
+	// returned never blocks.
+	results := make(chan result, n)
+	go p.dispatch(work, ev.Records, results)
+
+	done := make([]bool, n)
+	var out events.SQSEventResponse
+	counts := make(map[Outcome]int, 4)
+	finish := func(r result) {
+		done[r.index] = true
+		counts[r.outcome]++
+		if r.outcome == Retry {
+			out.BatchItemFailures = append(out.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: ev.Records[r.index].MessageId})
+		}
+		p.logRecord(ctx, &ev.Records[r.index], r)
+	}
+
+collect:
+	for pending := n; pending > 0; pending-- {
+		select {
+		case r := <-results:
+			finish(r)
+		case <-work.Done():
+			break collect
+		}
+	}
+	if work.Err() != nil {
+		// Keep what finished in time, then give up on the rest.
+		for drained := false; !drained; {
+			select {
+			case r := <-results:
+				finish(r)
+			default:
+				drained = true
+			}
+		}
+		for i := range ev.Records {
+			if !done[i] {
+				rec := &ev.Records[i]
+				finish(result{index: i, outcome: Retry, reason: reasonDeadline,
+					source: attribute(rec, contract.AttrSource), id: attribute(rec, contract.AttrWebhookID)})
+			}
+		}
+	}
+
+	p.logger().LogAttrs(ctx, slog.LevelInfo, "batch",
+		slog.Int("records", n),
+		slog.Int(string(Stored), counts[Stored]),
+		slog.Int(string(Duplicate), counts[Duplicate]),
+		slog.Int(string(Rejected), counts[Rejected]),
+		slog.Int(string(Retry), counts[Retry]),
+		slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
+	)
+	return out, nil
+}
+
+// workContext returns the context records run under: ctx, ending
+// DeadlineMargin before ctx's deadline when it has one.
+func (p *Processor) workContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		return context.WithCancel(ctx)
+	}
+	margin := p.DeadlineMargin
+	if margin <= 0 {
+		margin = DefaultDeadlineMargin
+	}
+	return context.WithDeadline(ctx, deadline.Add(-margin))
+}
+
+// dispatch starts one goroutine per record, at most Concurrency at once, and
+// stops starting them when ctx ends.
+func (p *Processor) dispatch(ctx context.Context, records []events.SQSMessage, results chan<- result) {
+	limit := p.Concurrency
+	if limit <= 0 {
+		limit = DefaultConcurrency
+	}
+	slots := make(chan struct{}, limit)
+	for i := range records {
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+			return
+		}
+		go func() {
+			defer func() { <-slots }()
+			results <- p.process(ctx, i, &records[i])
+		}()
+	}
+}
+
+func (p *Processor) logger() *slog.Logger {
+	if p.Logger != nil {
+		return p.Logger
+	}
+	return slog.Default()
+}
+
+// maxLoggedValue bounds attacker-controlled values (source, webhook id) in
+// log lines.
+const maxLoggedValue = 256
+
+// logRecord writes the one outcome line of a record. It names the record,
+// never its body, signature or any secret.
+func (p *Processor) logRecord(ctx context.Context, rec *events.SQSMessage, r result) {
+	attrs := make([]slog.Attr, 0, 6)
+	attrs = append(attrs,
+		slog.String("source", clip(r.source)),
+		slog.String("webhook_id", clip(r.id)),
+		slog.String("message_id", clip(rec.MessageId)),
+		slog.String("outcome", string(r.outcome)),
+	)
+	level := slog.LevelInfo
+	if r.reason != "" {
+		attrs = append(attrs, slog.String("reason", r.reason))
+		level = slog.LevelWarn
+	}
+	if r.key != "" {
+		attrs = append(attrs, slog.String("key", r.key))
+	}
+	p.logger().LogAttrs(ctx, level, "record", attrs...)
+}
+
+func clip(s string) string {
+	if len(s) <= maxLoggedValue {
+		return s
+	}
+	return s[:maxLoggedValue] + "…"
 }

@@ -1,0 +1,167 @@
+package components
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/apigatewayv2"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/webhook-ingest/webhook-ingest/contract"
+)
+
+// APIArgs configures an API.
+type APIArgs struct {
+	// Sources each get a route POST /webhooks/<name>.
+	Sources  []contract.Source
+	QueueURL pulumi.StringOutput
+	QueueARN pulumi.StringOutput
+
+	// ThrottlingBurstLimit and ThrottlingRateLimit (requests per second)
+	// apply to every route of the stage.
+	ThrottlingBurstLimit int
+	ThrottlingRateLimit  int
+
+	AccessLogGroupName string
+	LogRetentionDays   int
+}
+
+// API is the public HTTP API: one route per source, each integrated directly
+// with SQS SendMessage, so a webhook is queued before any code of ours runs.
+type API struct {
+	pulumi.ResourceState
+
+	ID       pulumi.StringOutput
+	Endpoint pulumi.StringOutput
+	// WebhookURLs maps each source name to the URL its sender posts to.
+	WebhookURLs        pulumi.StringMapOutput
+	AccessLogGroupName pulumi.StringOutput
+}
+
+// WebhookPath returns the path of source's route.
+func WebhookPath(source string) string { return "/webhooks/" + source }
+
+// accessLogFormat is the stage's JSON access log line. It records what is
+// needed to trace a delivery and diagnose a failed SendMessage, and no
+// request header, so no signature ever reaches the logs.
+var accessLogFormat = mustMarshal(map[string]string{
+	"requestId":               "$context.requestId",
+	"extendedRequestId":       "$context.extendedRequestId",
+	"requestTime":             "$context.requestTime",
+	"ip":                      "$context.identity.sourceIp",
+	"userAgent":               "$context.identity.userAgent",
+	"httpMethod":              "$context.httpMethod",
+	"routeKey":                "$context.routeKey",
+	"path":                    "$context.path",
+	"protocol":                "$context.protocol",
+	"status":                  "$context.status",
+	"responseLength":          "$context.responseLength",
+	"responseLatency":         "$context.responseLatency",
+	"errorMessage":            "$context.error.message",
+	"integrationStatus":       "$context.integrationStatus",
+	"integrationLatency":      "$context.integrationLatency",
+	"integrationErrorMessage": "$context.integrationErrorMessage",
+})
+
+// NewAPI creates the HTTP API, its $default stage, and a route and SQS
+// integration per source.
+func NewAPI(ctx *pulumi.Context, name string, args *APIArgs, opts ...pulumi.ResourceOption) (*API, error) {
+	a := &API{}
+	if err := ctx.RegisterComponentResource("webhook-ingest:api:API", name, a, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(a)
+
+	api, err := apigatewayv2.NewApi(ctx, name, &apigatewayv2.ApiArgs{
+		ProtocolType: pulumi.String("HTTP"),
+		Description:  pulumi.String("Receives webhooks and queues them for verification and storage"),
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("create HTTP API: %w", err)
+	}
+
+	send, err := newServiceRole(ctx, name+"-sqs-send", "apigateway.amazonaws.com",
+		"Webhook API: send received webhooks to the webhook queue",
+		args.QueueARN.ApplyT(func(arn string) string { return sendMessagePolicy(arn).String() }).(pulumi.StringOutput),
+		parent)
+	if err != nil {
+		return nil, err
+	}
+
+	urls := pulumi.StringMap{}
+	for _, s := range args.Sources {
+		preset, _, err := s.Resolve()
+		if err != nil {
+			return nil, err
+		}
+		attributes, err := contract.MessageAttributesMapping(s.Name, preset)
+		if err != nil {
+			return nil, err
+		}
+		// The integration waits for the role's policy so a route never
+		// goes live with credentials that cannot send yet.
+		integration, err := apigatewayv2.NewIntegration(ctx, name+"-"+s.Name, &apigatewayv2.IntegrationArgs{
+			ApiId:                api.ID(),
+			Description:          pulumi.String(fmt.Sprintf("Queue webhooks of source %s (preset %s)", s.Name, s.Preset)),
+			IntegrationType:      pulumi.String("AWS_PROXY"),
+			IntegrationSubtype:   pulumi.String("SQS-SendMessage"),
+			PayloadFormatVersion: pulumi.String("1.0"),
+			CredentialsArn:       send.Role.Arn,
+			RequestParameters: pulumi.StringMap{
+				"QueueUrl": args.QueueURL,
+				// The whole raw body: a JSONPath selection would re-encode
+				// it and break the signature.
+				"MessageBody":       pulumi.String("$request.body"),
+				"MessageAttributes": pulumi.String(attributes),
+			},
+		}, parent, pulumi.DependsOn([]pulumi.Resource{send.Policy}))
+		if err != nil {
+			return nil, fmt.Errorf("create integration of source %s: %w", s.Name, err)
+		}
+		if _, err := apigatewayv2.NewRoute(ctx, name+"-"+s.Name, &apigatewayv2.RouteArgs{
+			ApiId:    api.ID(),
+			RouteKey: pulumi.String("POST " + WebhookPath(s.Name)),
+			Target:   pulumi.Sprintf("integrations/%s", integration.ID()),
+		}, parent); err != nil {
+			return nil, fmt.Errorf("create route of source %s: %w", s.Name, err)
+		}
+		urls[s.Name] = pulumi.Sprintf("%s%s", api.ApiEndpoint, WebhookPath(s.Name))
+	}
+
+	accessLogs, err := cloudwatch.NewLogGroup(ctx, name+"-access", &cloudwatch.LogGroupArgs{
+		Name:            pulumi.String(args.AccessLogGroupName),
+		RetentionInDays: pulumi.Int(args.LogRetentionDays),
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("create access log group: %w", err)
+	}
+
+	if _, err := apigatewayv2.NewStage(ctx, name, &apigatewayv2.StageArgs{
+		ApiId:      api.ID(),
+		Name:       pulumi.String("$default"),
+		AutoDeploy: pulumi.Bool(true),
+		AccessLogSettings: &apigatewayv2.StageAccessLogSettingsArgs{
+			DestinationArn: accessLogs.Arn,
+			Format:         pulumi.String(accessLogFormat),
+		},
+		DefaultRouteSettings: &apigatewayv2.StageDefaultRouteSettingsArgs{
+			ThrottlingBurstLimit: pulumi.Int(args.ThrottlingBurstLimit),
+			ThrottlingRateLimit:  pulumi.Float64(float64(args.ThrottlingRateLimit)),
+		},
+	}, parent); err != nil {
+		return nil, fmt.Errorf("create stage: %w", err)
+	}
+
+	a.ID, a.Endpoint = api.ID().ToStringOutput(), api.ApiEndpoint
+	a.WebhookURLs = urls.ToStringMapOutput()
+	a.AccessLogGroupName = accessLogs.Name
+	if err := ctx.RegisterResourceOutputs(a, pulumi.Map{
+		"id":                 a.ID,
+		"endpoint":           a.Endpoint,
+		"webhookUrls":        a.WebhookURLs,
+		"accessLogGroupName": a.AccessLogGroupName,
+	}); err != nil {
+		return nil, err
+	}
+	return a, nil
+}

@@ -1,0 +1,263 @@
+package components
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/webhook-ingest/webhook-ingest/contract"
+)
+
+// Config is the validated stack configuration (namespace: the project name,
+// "webhook-ingest"). Pulumi.yaml declares the same keys with the same
+// defaults; docs/infrastructure.md is the reference.
+type Config struct {
+	// Sources are the configured senders, in configuration order, each with
+	// its SecretParameter left empty (the program names the parameters).
+	Sources []contract.Source
+	// Secrets maps each source name to its signing secrets (one per line,
+	// newest first) as a Pulumi secret, so they stay encrypted in state.
+	Secrets map[string]pulumi.StringOutput
+
+	MemorySize            int
+	TimeoutSeconds        int
+	Architecture          string
+	BatchSize             int
+	BatchingWindowSeconds int
+	MaximumConcurrency    int
+	MaxReceiveCount       int
+	BodyRetentionDays     int
+	LogRetentionDays      int
+	ThrottlingBurstLimit  int
+	ThrottlingRateLimit   int
+	ForceDestroy          bool
+}
+
+// Lambda architectures (the values AWS accepts in a function's Architectures).
+const (
+	ArchARM64 = "arm64"
+	ArchX8664 = "x86_64"
+)
+
+// defaults are the values of the optional keys when the stack sets none.
+var defaults = Config{
+	MemorySize:            128,
+	TimeoutSeconds:        30,
+	Architecture:          ArchARM64,
+	BatchSize:             10,
+	BatchingWindowSeconds: 0,
+	MaximumConcurrency:    5,
+	MaxReceiveCount:       5,
+	BodyRetentionDays:     0,
+	LogRetentionDays:      30,
+	ThrottlingBurstLimit:  200,
+	ThrottlingRateLimit:   100,
+	ForceDestroy:          false,
+}
+
+// logRetentionValues are the retention periods CloudWatch Logs accepts; 0
+// keeps events forever.
+var logRetentionValues = []int{0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+
+// maxEnvironmentBytes is Lambda's limit on the total size of a function's
+// environment variables (names and values).
+const maxEnvironmentBytes = 4096
+
+// maxBucketNameBytes is the longest S3 bucket name, the one part of the
+// function's environment not known before deployment.
+const maxBucketNameBytes = 63
+
+// LoadConfig reads and validates the stack configuration of ctx. Every error
+// names the offending key and how to fix it, and never contains a secret.
+func LoadConfig(ctx *pulumi.Context) (Config, error) {
+	r := configReader{ctx: ctx, ns: ctx.Project()}
+	cfg := defaults
+
+	var err error
+	if cfg.Sources, err = r.sources(); err != nil {
+		return Config{}, err
+	}
+	if cfg.Secrets, err = r.secrets(cfg.Sources); err != nil {
+		return Config{}, err
+	}
+	ints := []struct {
+		key      string
+		dst      *int
+		min, max int
+	}{
+		{"memorySize", &cfg.MemorySize, 128, 10240},
+		{"timeoutSeconds", &cfg.TimeoutSeconds, 1, 900},
+		{"batchSize", &cfg.BatchSize, 1, 10000},
+		{"batchingWindowSeconds", &cfg.BatchingWindowSeconds, 0, 300},
+		{"maximumConcurrency", &cfg.MaximumConcurrency, 2, 1000},
+		{"maxReceiveCount", &cfg.MaxReceiveCount, 5, 1000},
+		{"bodyRetentionDays", &cfg.BodyRetentionDays, 0, 36500},
+		{"logRetentionDays", &cfg.LogRetentionDays, 0, 3653},
+		{"throttlingBurstLimit", &cfg.ThrottlingBurstLimit, 1, 5000},
+		{"throttlingRateLimit", &cfg.ThrottlingRateLimit, 1, 10000},
+	}
+	for _, s := range ints {
+		if err := r.intInRange(s.key, s.dst, s.min, s.max); err != nil {
+			return Config{}, err
+		}
+	}
+	if !slices.Contains(logRetentionValues, cfg.LogRetentionDays) {
+		return Config{}, fmt.Errorf("%s = %d is not a retention CloudWatch Logs accepts: use one of %v (0 keeps logs forever)",
+			r.key("logRetentionDays"), cfg.LogRetentionDays, logRetentionValues)
+	}
+	if cfg.BatchSize > 10 && cfg.BatchingWindowSeconds < 1 {
+		return Config{}, fmt.Errorf("%s = %d needs %s of at least 1 (Lambda requires a batching window for batches over 10): set it, or lower the batch size",
+			r.key("batchSize"), cfg.BatchSize, r.key("batchingWindowSeconds"))
+	}
+	if v, ok := r.get("architecture"); ok {
+		if v != ArchARM64 && v != ArchX8664 {
+			return Config{}, fmt.Errorf("%s = %q is not a Lambda architecture: set it to %q or %q", r.key("architecture"), v, ArchARM64, ArchX8664)
+		}
+		cfg.Architecture = v
+	}
+	if v, ok := r.get("forceDestroy"); ok {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return Config{}, fmt.Errorf("%s = %q is not a boolean: set it to true or false", r.key("forceDestroy"), v)
+		}
+		cfg.ForceDestroy = b
+	}
+	return cfg, nil
+}
+
+// SecretParameterName returns the name of the SSM parameter that holds the
+// secrets of source in the given project and stack.
+func SecretParameterName(project, stack, source string) string {
+	return "/" + project + "/" + stack + "/" + source
+}
+
+type configReader struct {
+	ctx *pulumi.Context
+	ns  string
+}
+
+func (r configReader) key(k string) string { return r.ns + ":" + k }
+
+func (r configReader) get(k string) (string, bool) { return r.ctx.GetConfig(r.key(k)) }
+
+func (r configReader) intInRange(k string, dst *int, lo, hi int) error {
+	v, ok := r.get(k)
+	if !ok {
+		return nil
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil {
+		return fmt.Errorf("%s = %q is not a whole number: set an integer between %d and %d", r.key(k), v, lo, hi)
+	}
+	if n < lo || n > hi {
+		return fmt.Errorf("%s = %d is out of range: set it between %d and %d", r.key(k), n, lo, hi)
+	}
+	*dst = n
+	return nil
+}
+
+func (r configReader) sources() ([]contract.Source, error) {
+	k := r.key("sources")
+	example := "pulumi config set --path 'sources[0].name' orders && pulumi config set --path 'sources[0].preset' generic"
+	v, ok := r.get("sources")
+	if !ok {
+		return nil, fmt.Errorf("%s is not set: list at least one source, e.g. %s", k, example)
+	}
+	dec := json.NewDecoder(strings.NewReader(v))
+	dec.DisallowUnknownFields()
+	var sources []contract.Source
+	if err := dec.Decode(&sources); err != nil {
+		return nil, fmt.Errorf("%s must be a list of {name, preset, toleranceSeconds, custom} objects: %w", k, err)
+	}
+	if len(sources) == 0 {
+		return nil, fmt.Errorf("%s is empty: list at least one source, e.g. %s", k, example)
+	}
+	seen := make(map[string]bool, len(sources))
+	for i, s := range sources {
+		if _, _, err := s.Resolve(); err != nil {
+			return nil, fmt.Errorf("%s[%d]: %w", k, i, err)
+		}
+		if seen[s.Name] {
+			return nil, fmt.Errorf("%s[%d]: source %q is listed twice: give each source its own name", k, i, s.Name)
+		}
+		seen[s.Name] = true
+		if s.SecretParameter != "" {
+			return nil, fmt.Errorf("%s[%d]: remove secretParameter: the program names each source's parameter itself", k, i)
+		}
+	}
+	if n := environmentBytes(sources, r.ctx.Project(), r.ctx.Stack()); n > maxEnvironmentBytes {
+		return nil, fmt.Errorf("%s: %d sources need %d bytes of Lambda environment, over its %d-byte limit: split the sources across stacks",
+			k, len(sources), n, maxEnvironmentBytes)
+	}
+	return sources, nil
+}
+
+// environmentBytes is the size of the handler's environment for sources at
+// the longest possible bucket name.
+func environmentBytes(sources []contract.Source, project, stack string) int {
+	sourcesJSON := mustMarshal(withParameters(sources, project, stack))
+	return len(contract.EnvSources) + len(sourcesJSON) + len(contract.EnvBucket) + maxBucketNameBytes
+}
+
+// withParameters returns a copy of sources with SecretParameter filled in.
+func withParameters(sources []contract.Source, project, stack string) []contract.Source {
+	out := slices.Clone(sources)
+	for i := range out {
+		out[i].SecretParameter = SecretParameterName(project, stack, out[i].Name)
+	}
+	return out
+}
+
+// secrets reads the secrets map. The value is plaintext here, so no error
+// below may include it or an error derived from parsing it.
+func (r configReader) secrets(sources []contract.Source) (map[string]pulumi.StringOutput, error) {
+	k := r.key("secrets")
+	setHint := "pulumi config set --secret --path 'secrets.<source>' <secret>"
+	v, ok := r.get("secrets")
+	if !ok {
+		return nil, fmt.Errorf("%s is not set: give every source its signing secret with %s", k, setHint)
+	}
+	if !r.ctx.IsConfigSecret(k) {
+		return nil, fmt.Errorf("%s is stored in plaintext: remove it (pulumi config rm secrets) and set each value with %s", k, setHint)
+	}
+	var values map[string]string
+	// The decode error is dropped on purpose: a syntax error quotes the
+	// offending character, which may belong to a secret.
+	if err := json.Unmarshal([]byte(v), &values); err != nil {
+		return nil, fmt.Errorf("%s must map each source name to its secret string: set each with %s", k, setHint)
+	}
+	known := make(map[string]bool, len(sources))
+	out := make(map[string]pulumi.StringOutput, len(sources))
+	for _, s := range sources {
+		known[s.Name] = true
+		secret, ok := values[s.Name]
+		if !ok {
+			return nil, fmt.Errorf("%s.%s is missing: set the signing secret of source %q with pulumi config set --secret --path 'secrets.%s' <secret>", k, s.Name, s.Name, s.Name)
+		}
+		p, _, err := s.Resolve()
+		if err != nil {
+			return nil, fmt.Errorf("%s.%s: %w", k, s.Name, err)
+		}
+		// Scheme.Keys reports line numbers and decoding offsets, never
+		// secret bytes; the tests hold it to that.
+		if _, err := p.Scheme.Keys(secret); err != nil {
+			return nil, fmt.Errorf("%s.%s is not a usable %s secret (%w): set it again with pulumi config set --secret --path 'secrets.%s' <secret>", k, s.Name, p.Name, err, s.Name)
+		}
+		out[s.Name] = pulumi.ToSecret(pulumi.String(secret)).(pulumi.StringOutput)
+	}
+	var unknown []string
+	for name := range values {
+		if !known[name] {
+			unknown = append(unknown, name)
+		}
+	}
+	if len(unknown) > 0 {
+		slices.Sort(unknown)
+		return nil, fmt.Errorf("%s has secrets for unknown sources %q: add them to %s or remove them with pulumi config rm --path 'secrets.<source>'", k, unknown, r.key("sources"))
+	}
+	return out, nil
+}

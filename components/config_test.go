@@ -1,0 +1,263 @@
+package components
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/config"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/webhook-ingest/webhook-ingest/contract"
+)
+
+const (
+	ordersSecret = "orders-signing-secret-5c1e"
+	// badWhsec is a secret that is not whsec_ followed by base64.
+	badWhsec = "whsec_not*base64-9d2f"
+)
+
+// manySources returns n generic sources named s0, s1, ….
+func manySources(n int) (sources, secrets string) {
+	var src []contract.Source
+	sec := map[string]string{}
+	for i := range n {
+		name := fmt.Sprintf("source-with-a-long-name-%02d", i)
+		src = append(src, contract.Source{Name: name, Preset: "generic"})
+		sec[name] = "secret"
+	}
+	return mustMarshal(src), mustMarshal(sec)
+}
+
+func TestConfigErrors(t *testing.T) {
+	manySrc, manySec := manySources(40)
+	cases := []struct {
+		name string
+		// key is the configuration key the error must name; set replaces
+		// keys of testConfig (the empty string removes one).
+		key    string
+		set    map[string]string
+		secret bool // whether the secrets key is marked secret
+		want   string
+	}{
+		{"no sources", "sources", map[string]string{"sources": ""}, true, "webhook-ingest:sources is not set"},
+		{"empty sources", "sources", map[string]string{"sources": "[]"}, true, "webhook-ingest:sources is empty"},
+		{"sources not a list", "sources", map[string]string{"sources": `{"name":"orders"}`}, true, "webhook-ingest:sources must be a list"},
+		{"unknown field", "sources", map[string]string{"sources": `[{"name":"orders","preset":"generic","tolerance":5}]`}, true, `unknown field "tolerance"`},
+		{"unknown preset", "sources", map[string]string{"sources": `[{"name":"orders","preset":"gitlab"}]`}, true, `webhook-ingest:sources[0]: source "orders": unknown preset "gitlab"`},
+		{"unsafe name", "sources", map[string]string{"sources": `[{"name":"../orders","preset":"generic"}]`, "secrets": `{"../orders":"x"}`}, true, "webhook-ingest:sources[0]: source name \"../orders\" must be"},
+		{"upper-case name", "sources", map[string]string{"sources": `[{"name":"Orders","preset":"generic"}]`}, true, "webhook-ingest:sources[0]: source name \"Orders\""},
+		{"duplicate name", "sources", map[string]string{"sources": `[{"name":"orders","preset":"generic"},{"name":"orders","preset":"github"}]`}, true, `webhook-ingest:sources[1]: source "orders" is listed twice`},
+		{"secretParameter set", "sources", map[string]string{"sources": `[{"name":"orders","preset":"generic","secretParameter":"/x"}]`}, true, "webhook-ingest:sources[0]: remove secretParameter"},
+		{"custom without block", "sources", map[string]string{"sources": `[{"name":"orders","preset":"custom"}]`}, true, "webhook-ingest:sources[0]: source \"orders\": preset custom needs a custom block"},
+		{"bad custom header", "sources", map[string]string{"sources": `[{"name":"orders","preset":"custom","custom":{"signatureHeader":"X Sig"}}]`}, true, "custom.signatureHeader"},
+		{"tolerance out of range", "sources", map[string]string{"sources": `[{"name":"orders","preset":"stripe","toleranceSeconds":-1}]`}, true, "toleranceSeconds -1"},
+		{"too many sources", "sources", map[string]string{"sources": manySrc, "secrets": manySec}, true, "over its 4096-byte limit"},
+		{"no secrets", "secrets", map[string]string{"secrets": ""}, true, "webhook-ingest:secrets is not set: give every source its signing secret with pulumi config set --secret --path 'secrets.<source>'"},
+		{"plaintext secrets", "secrets", nil, false, "webhook-ingest:secrets is stored in plaintext"},
+		{"secrets not a map", "secrets", map[string]string{"secrets": `["` + ordersSecret + `"]`}, true, "webhook-ingest:secrets must map each source name"},
+		{"missing secret", "secrets", map[string]string{"sources": `[{"name":"orders","preset":"generic"},{"name":"gh","preset":"github"}]`}, true, "webhook-ingest:secrets.gh is missing: set the signing secret of source \"gh\" with pulumi config set --secret --path 'secrets.gh'"},
+		{"secret for unknown source", "secrets", map[string]string{"secrets": `{"orders":"` + ordersSecret + `","shopify":"x"}`}, true, `webhook-ingest:secrets has secrets for unknown sources ["shopify"]`},
+		{"empty secret", "secrets", map[string]string{"secrets": `{"orders":"  \n "}`}, true, "webhook-ingest:secrets.orders is not a usable generic secret"},
+		{"bad whsec secret", "secrets", map[string]string{"sources": `[{"name":"orders","preset":"svix"}]`, "secrets": `{"orders":"` + badWhsec + `"}`}, true, "webhook-ingest:secrets.orders is not a usable svix secret"},
+		{"bad rotated whsec secret", "secrets", map[string]string{"sources": `[{"name":"orders","preset":"standard-webhooks"}]`, "secrets": `{"orders":"` + whsec("fine") + `\n` + badWhsec + `"}`}, true, "secret on line 2"},
+		{"memory too small", "memorySize", map[string]string{"memorySize": "64"}, true, "webhook-ingest:memorySize = 64 is out of range: set it between 128 and 10240"},
+		{"memory too large", "memorySize", map[string]string{"memorySize": "10241"}, true, "between 128 and 10240"},
+		{"memory not a number", "memorySize", map[string]string{"memorySize": "lots"}, true, `webhook-ingest:memorySize = "lots" is not a whole number`},
+		{"timeout zero", "timeoutSeconds", map[string]string{"timeoutSeconds": "0"}, true, "webhook-ingest:timeoutSeconds = 0 is out of range: set it between 1 and 900"},
+		{"timeout too long", "timeoutSeconds", map[string]string{"timeoutSeconds": "901"}, true, "between 1 and 900"},
+		{"architecture", "architecture", map[string]string{"architecture": "arm"}, true, `webhook-ingest:architecture = "arm" is not a Lambda architecture: set it to "arm64" or "x86_64"`},
+		{"batch size zero", "batchSize", map[string]string{"batchSize": "0"}, true, "webhook-ingest:batchSize = 0 is out of range"},
+		{"batch size too large", "batchSize", map[string]string{"batchSize": "10001", "batchingWindowSeconds": "1"}, true, "between 1 and 10000"},
+		{"large batch without window", "batchSize", map[string]string{"batchSize": "11"}, true, "webhook-ingest:batchSize = 11 needs webhook-ingest:batchingWindowSeconds of at least 1"},
+		{"window too long", "batchingWindowSeconds", map[string]string{"batchingWindowSeconds": "301"}, true, "webhook-ingest:batchingWindowSeconds = 301 is out of range: set it between 0 and 300"},
+		{"concurrency below 2", "maximumConcurrency", map[string]string{"maximumConcurrency": "1"}, true, "webhook-ingest:maximumConcurrency = 1 is out of range: set it between 2 and 1000"},
+		{"concurrency above 1000", "maximumConcurrency", map[string]string{"maximumConcurrency": "1001"}, true, "between 2 and 1000"},
+		{"receive count below 5", "maxReceiveCount", map[string]string{"maxReceiveCount": "3"}, true, "webhook-ingest:maxReceiveCount = 3 is out of range: set it between 5 and 1000"},
+		{"negative body retention", "bodyRetentionDays", map[string]string{"bodyRetentionDays": "-1"}, true, "webhook-ingest:bodyRetentionDays = -1 is out of range"},
+		{"log retention CloudWatch refuses", "logRetentionDays", map[string]string{"logRetentionDays": "31"}, true, "webhook-ingest:logRetentionDays = 31 is not a retention CloudWatch Logs accepts"},
+		{"negative log retention", "logRetentionDays", map[string]string{"logRetentionDays": "-7"}, true, "webhook-ingest:logRetentionDays = -7 is out of range"},
+		{"burst zero", "throttlingBurstLimit", map[string]string{"throttlingBurstLimit": "0"}, true, "webhook-ingest:throttlingBurstLimit = 0 is out of range: set it between 1 and 5000"},
+		{"rate zero", "throttlingRateLimit", map[string]string{"throttlingRateLimit": "0"}, true, "webhook-ingest:throttlingRateLimit = 0 is out of range: set it between 1 and 10000"},
+		{"rate not an integer", "throttlingRateLimit", map[string]string{"throttlingRateLimit": "1.5"}, true, `webhook-ingest:throttlingRateLimit = "1.5" is not a whole number`},
+		{"forceDestroy not a bool", "forceDestroy", map[string]string{"forceDestroy": "yes"}, true, `webhook-ingest:forceDestroy = "yes" is not a boolean: set it to true or false`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := testConfig()
+			for k, v := range tc.set {
+				if v == "" {
+					delete(cfg, testProject+":"+k)
+				} else {
+					cfg[testProject+":"+k] = v
+				}
+			}
+			var secretKeys []string
+			if tc.secret {
+				secretKeys = []string{testProject + ":secrets"}
+			}
+			c := &cloud{}
+			err := pulumi.RunErr(Program, pulumi.WithMocks(testProject, testStack, c), withConfig(cfg, secretKeys...))
+			if err == nil {
+				t.Fatal("invalid configuration accepted")
+			}
+			msg := err.Error()
+			if !strings.Contains(msg, testProject+":"+tc.key) {
+				t.Errorf("error does not name %s:%s: %v", testProject, tc.key, err)
+			}
+			if !strings.Contains(msg, tc.want) {
+				t.Errorf("error\n%v\ndoes not say\n%s", err, tc.want)
+			}
+			for _, secret := range []string{ordersSecret, badWhsec, "not*base64"} {
+				if strings.Contains(msg, secret) {
+					t.Errorf("error reveals a secret: %v", err)
+				}
+			}
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			for _, r := range c.resources {
+				if r.Custom {
+					t.Errorf("invalid configuration still created %s %s", r.Type, r.Name)
+				}
+			}
+		})
+	}
+
+	// Every key Pulumi.yaml declares has a case, so every key is read and
+	// checked, and every case's key is declared.
+	project := loadProject(t)
+	tested := map[string]bool{}
+	for _, tc := range cases {
+		tested[tc.key] = true
+		if _, ok := project.Config[tc.key]; !ok {
+			t.Errorf("key %s is read by the program but not declared in Pulumi.yaml", tc.key)
+		}
+	}
+	for key := range project.Config {
+		if !tested[key] {
+			t.Errorf("Pulumi.yaml declares %s, but no case shows the program validating it", key)
+		}
+	}
+}
+
+func loadProject(t *testing.T) *workspace.Project {
+	t.Helper()
+	p, err := workspace.LoadProject("../Pulumi.yaml")
+	if err != nil {
+		t.Fatalf("Pulumi.yaml: %v", err)
+	}
+	return p
+}
+
+// loadConfig runs LoadConfig against cfg.
+func loadConfig(t *testing.T, cfg map[string]string) Config {
+	t.Helper()
+	var got Config
+	_, err := runWith(func(ctx *pulumi.Context) error {
+		var err error
+		got, err = LoadConfig(ctx)
+		return err
+	}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got.Secrets = nil
+	return got
+}
+
+func TestProjectFile(t *testing.T) {
+	p := loadProject(t)
+	if p.Name != testProject || p.Runtime.Name() != "go" {
+		t.Errorf("project %s with runtime %s, want %s on go", p.Name, p.Runtime.Name(), testProject)
+	}
+	for key, decl := range p.Config {
+		if decl.Description == "" || decl.Type == nil {
+			t.Errorf("config %s lacks a type or a description", key)
+		}
+	}
+	if !p.Config["secrets"].Secret {
+		t.Error("Pulumi.yaml does not declare secrets as secret")
+	}
+
+	// The engine fills in Pulumi.yaml's defaults (as strings, like every
+	// config value); the program's own defaults must be the same values.
+	withDefaults := testConfig()
+	for key, decl := range p.Config {
+		if decl.Default != nil {
+			withDefaults[testProject+":"+key] = fmt.Sprint(decl.Default)
+		}
+	}
+	if got, want := loadConfig(t, withDefaults), loadConfig(t, testConfig()); !reflect.DeepEqual(got, want) {
+		t.Errorf("Pulumi.yaml defaults give\n%+v\nthe program's defaults give\n%+v", got, want)
+	}
+	var withoutDefault []string
+	for key, decl := range p.Config {
+		if decl.Default == nil {
+			withoutDefault = append(withoutDefault, key)
+		}
+	}
+	if slices.Sort(withoutDefault); !slices.Equal(withoutDefault, []string{"secrets", "sources"}) {
+		t.Errorf("keys without default %v, want only sources and secrets", withoutDefault)
+	}
+}
+
+// TestDevStack checks Pulumi.dev.yaml against Pulumi.yaml as the CLI would,
+// then runs the program with it (plus the secret an operator sets).
+func TestDevStack(t *testing.T) {
+	p := loadProject(t)
+	stack, err := workspace.LoadProjectStack(nil, p, "../Pulumi.dev.yaml")
+	if err != nil {
+		t.Fatalf("Pulumi.dev.yaml: %v", err)
+	}
+	cfg := map[string]string{}
+	for key, v := range stack.Config {
+		if v.Secure() {
+			t.Errorf("Pulumi.dev.yaml commits a secret value for %s", key)
+		}
+		s, err := v.Value(config.NopDecrypter)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg[key.String()] = s
+		if key.Namespace() != testProject {
+			continue
+		}
+		decl, ok := p.Config[key.Name()]
+		if !ok {
+			t.Errorf("Pulumi.dev.yaml sets %s, which Pulumi.yaml does not declare", key)
+			continue
+		}
+		var value any = s
+		if v.Object() {
+			value, err = v.ToObject()
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if !workspace.ValidateConfigValue(*decl.Type, decl.Items, value) {
+			t.Errorf("Pulumi.dev.yaml %s = %s is not of type %s", key, s, *decl.Type)
+		}
+	}
+	if cfg["aws:region"] == "" {
+		t.Error("Pulumi.dev.yaml sets no aws:region")
+	}
+	var sources []contract.Source
+	if err := json.Unmarshal([]byte(cfg[testProject+":sources"]), &sources); err != nil || len(sources) != 1 || sources[0].Preset != "generic" {
+		t.Fatalf("Pulumi.dev.yaml sources %v (%v), want one generic source", sources, err)
+	}
+	for key, decl := range p.Config {
+		full := testProject + ":" + key
+		if _, set := cfg[full]; !set && decl.Default != nil {
+			cfg[full] = fmt.Sprint(decl.Default)
+		}
+	}
+	cfg[testProject+":secrets"] = mustMarshal(map[string]string{sources[0].Name: "dev-secret"})
+	c := mustRun(t, cfg)
+	if got := names(c.all(tRoute)); !slices.Equal(got, []string{nAPI + "-" + sources[0].Name}) {
+		t.Errorf("dev stack routes %v", got)
+	}
+}

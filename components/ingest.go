@@ -1,0 +1,109 @@
+package components
+
+import (
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// IngestArgs configures an Ingest.
+type IngestArgs struct {
+	Config Config
+	// Code is the handler's deployment package (see Build).
+	Code pulumi.Archive
+}
+
+// Ingest is the whole pipeline: an HTTP API that queues each webhook, a
+// queue with its dead-letter queue, the Lambda that verifies and stores
+// webhooks, the bucket that keeps their bodies, and the sources' secrets.
+//
+// Its children are exported so that operations (alarms, dashboard, event
+// hand-off) can be built on them as further components, each in a file of
+// its own.
+type Ingest struct {
+	pulumi.ResourceState
+
+	API       *API
+	Queue     *Queue
+	Bucket    *Bucket
+	Secrets   *Secrets
+	Processor *Processor
+}
+
+// NewIngest creates the pipeline described by args.Config.
+func NewIngest(ctx *pulumi.Context, name string, args *IngestArgs, opts ...pulumi.ResourceOption) (*Ingest, error) {
+	in := &Ingest{}
+	if err := ctx.RegisterComponentResource("webhook-ingest:index:Ingest", name, in, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(in)
+	cfg := args.Config
+	// Names that must be unique per account and region carry the project
+	// and stack; the rest are auto-named by Pulumi.
+	prefix := "/" + ctx.Project() + "/" + ctx.Stack()
+	sources := withParameters(cfg.Sources, ctx.Project(), ctx.Stack())
+
+	var err error
+	if in.Secrets, err = NewSecrets(ctx, name+"-secrets", &SecretsArgs{
+		Sources: sources,
+		Values:  cfg.Secrets,
+	}, parent); err != nil {
+		return nil, err
+	}
+	if in.Queue, err = NewQueue(ctx, name+"-queue", &QueueArgs{
+		VisibilityTimeoutSeconds: 6*cfg.TimeoutSeconds + cfg.BatchingWindowSeconds,
+		MaxReceiveCount:          cfg.MaxReceiveCount,
+	}, parent); err != nil {
+		return nil, err
+	}
+	if in.Bucket, err = NewBucket(ctx, name+"-bodies", &BucketArgs{
+		RetentionDays: cfg.BodyRetentionDays,
+		ForceDestroy:  cfg.ForceDestroy,
+	}, parent); err != nil {
+		return nil, err
+	}
+	if in.Processor, err = NewProcessor(ctx, name+"-processor", &ProcessorArgs{
+		Code:                  args.Code,
+		Architecture:          cfg.Architecture,
+		MemorySize:            cfg.MemorySize,
+		TimeoutSeconds:        cfg.TimeoutSeconds,
+		LogGroupName:          prefix + "/processor",
+		LogRetentionDays:      cfg.LogRetentionDays,
+		Sources:               sources,
+		SecretARNs:            in.Secrets.ARNs,
+		BucketName:            in.Bucket.Name,
+		BucketARN:             in.Bucket.ARN,
+		QueueARN:              in.Queue.ARN,
+		BatchSize:             cfg.BatchSize,
+		BatchingWindowSeconds: cfg.BatchingWindowSeconds,
+		MaximumConcurrency:    cfg.MaximumConcurrency,
+	}, parent); err != nil {
+		return nil, err
+	}
+	if in.API, err = NewAPI(ctx, name+"-api", &APIArgs{
+		Sources:              sources,
+		QueueURL:             in.Queue.URL,
+		QueueARN:             in.Queue.ARN,
+		ThrottlingBurstLimit: cfg.ThrottlingBurstLimit,
+		ThrottlingRateLimit:  cfg.ThrottlingRateLimit,
+		AccessLogGroupName:   prefix + "/api-access",
+		LogRetentionDays:     cfg.LogRetentionDays,
+	}, parent); err != nil {
+		return nil, err
+	}
+
+	if err := ctx.RegisterResourceOutputs(in, outputs(in)); err != nil {
+		return nil, err
+	}
+	return in, nil
+}
+
+// outputs are the values a user of the stack needs: where senders post,
+// and the queues, bucket and function to look at.
+func outputs(in *Ingest) pulumi.Map {
+	return pulumi.Map{
+		"webhookUrls":        in.API.WebhookURLs,
+		"queueUrl":           in.Queue.URL,
+		"deadLetterQueueUrl": in.Queue.DeadLetterURL,
+		"bucketName":         in.Bucket.Name,
+		"functionName":       in.Processor.FunctionName,
+	}
+}

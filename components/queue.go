@@ -1,0 +1,115 @@
+package components
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sqs"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// maxMessageBytes is the queues' MaximumMessageSize. SQS accepts up to
+// 1 MiB (1048576) since August 2025, but pulumi-aws v6 (the newest major the
+// module proxy serves here) still validates maxMessageSize against the old
+// 256 KiB ceiling and rejects larger values at preview (pulumi-aws#6321;
+// fixed upstream only in the v6 Terraform provider, i.e. pulumi-aws v7). Raise
+// this to 1048576 when the module moves to pulumi-aws v7.
+const maxMessageBytes = 262144
+
+// Retention periods. The main queue keeps messages 4 days; the dead-letter
+// queue keeps them the SQS maximum of 14 days, longer than the main queue, as
+// AWS recommends: a message keeps its original enqueue time when it moves to
+// the dead-letter queue, so a shorter retention there would drop it early.
+const (
+	queueRetentionSeconds      = 4 * 24 * 3600
+	deadLetterRetentionSeconds = 14 * 24 * 3600
+)
+
+// QueueArgs configures a Queue.
+type QueueArgs struct {
+	// VisibilityTimeoutSeconds must cover a whole batch's processing plus
+	// retries: AWS recommends 6 × the function timeout + the batching window.
+	VisibilityTimeoutSeconds int
+	// MaxReceiveCount is the number of receives before a message moves to
+	// the dead-letter queue (at least 5, as AWS recommends for Lambda).
+	MaxReceiveCount int
+}
+
+// Queue is the webhook queue and its dead-letter queue, both encrypted with
+// SQS-managed keys.
+type Queue struct {
+	pulumi.ResourceState
+
+	URL            pulumi.StringOutput
+	ARN            pulumi.StringOutput
+	Name           pulumi.StringOutput
+	DeadLetterURL  pulumi.StringOutput
+	DeadLetterARN  pulumi.StringOutput
+	DeadLetterName pulumi.StringOutput
+}
+
+type redrivePolicy struct {
+	DeadLetterTargetARN string `json:"deadLetterTargetArn"`
+	MaxReceiveCount     int    `json:"maxReceiveCount"`
+}
+
+type redriveAllowPolicy struct {
+	RedrivePermission string   `json:"redrivePermission"`
+	SourceQueueARNs   []string `json:"sourceQueueArns"`
+}
+
+// NewQueue creates the queue pair. The main queue names its dead-letter queue
+// in its own redrive policy, so it never exists without one; the
+// dead-letter queue's redrive-allow policy names the main queue and so is a
+// separate resource, which keeps the graph acyclic.
+func NewQueue(ctx *pulumi.Context, name string, args *QueueArgs, opts ...pulumi.ResourceOption) (*Queue, error) {
+	q := &Queue{}
+	if err := ctx.RegisterComponentResource("webhook-ingest:queue:Queue", name, q, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(q)
+
+	dlq, err := sqs.NewQueue(ctx, name+"-dlq", &sqs.QueueArgs{
+		SqsManagedSseEnabled:    pulumi.Bool(true),
+		MaxMessageSize:          pulumi.Int(maxMessageBytes),
+		MessageRetentionSeconds: pulumi.Int(deadLetterRetentionSeconds),
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("create dead-letter queue: %w", err)
+	}
+
+	main, err := sqs.NewQueue(ctx, name, &sqs.QueueArgs{
+		SqsManagedSseEnabled:     pulumi.Bool(true),
+		MaxMessageSize:           pulumi.Int(maxMessageBytes),
+		MessageRetentionSeconds:  pulumi.Int(queueRetentionSeconds),
+		VisibilityTimeoutSeconds: pulumi.Int(args.VisibilityTimeoutSeconds),
+		RedrivePolicy: dlq.Arn.ApplyT(func(arn string) string {
+			return mustMarshal(redrivePolicy{DeadLetterTargetARN: arn, MaxReceiveCount: args.MaxReceiveCount})
+		}).(pulumi.StringOutput),
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("create queue: %w", err)
+	}
+
+	if _, err := sqs.NewRedriveAllowPolicy(ctx, name+"-dlq", &sqs.RedriveAllowPolicyArgs{
+		QueueUrl: dlq.Url,
+		RedriveAllowPolicy: main.Arn.ApplyT(func(arn string) string {
+			return mustMarshal(redriveAllowPolicy{RedrivePermission: "byQueue", SourceQueueARNs: []string{arn}})
+		}).(pulumi.StringOutput),
+	}, parent); err != nil {
+		return nil, fmt.Errorf("create redrive-allow policy: %w", err)
+	}
+
+	q.URL, q.ARN, q.Name = main.Url, main.Arn, main.Name
+	q.DeadLetterURL, q.DeadLetterARN, q.DeadLetterName = dlq.Url, dlq.Arn, dlq.Name
+	if err := ctx.RegisterResourceOutputs(q, pulumi.Map{
+		"url":            q.URL,
+		"arn":            q.ARN,
+		"deadLetterUrl":  q.DeadLetterURL,
+		"deadLetterArn":  q.DeadLetterARN,
+		"name":           q.Name,
+		"deadLetterName": q.DeadLetterName,
+	}); err != nil {
+		return nil, err
+	}
+	return q, nil
+}

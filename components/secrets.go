@@ -1,0 +1,60 @@
+package components
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ssm"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/webhook-ingest/webhook-ingest/contract"
+)
+
+// SecretsArgs configures Secrets.
+type SecretsArgs struct {
+	// Sources are the sources with SecretParameter filled in.
+	Sources []contract.Source
+	// Values maps each source name to its secrets (one per line, newest
+	// first). They must be Pulumi secrets so they stay encrypted in state.
+	Values map[string]pulumi.StringOutput
+}
+
+// Secrets holds each source's signing secrets in an SSM SecureString
+// parameter encrypted with the AWS managed key aws/ssm. The handler reads
+// them at cold start; they never appear in the function's environment.
+type Secrets struct {
+	pulumi.ResourceState
+
+	// ARNs are the parameter ARNs, in the order of SecretsArgs.Sources.
+	ARNs pulumi.StringArrayOutput
+}
+
+// NewSecrets creates one parameter per source.
+func NewSecrets(ctx *pulumi.Context, name string, args *SecretsArgs, opts ...pulumi.ResourceOption) (*Secrets, error) {
+	s := &Secrets{}
+	if err := ctx.RegisterComponentResource("webhook-ingest:secrets:Secrets", name, s, opts...); err != nil {
+		return nil, err
+	}
+	arns := make(pulumi.StringArray, 0, len(args.Sources))
+	for _, src := range args.Sources {
+		value, ok := args.Values[src.Name]
+		if !ok {
+			return nil, fmt.Errorf("no secret for source %q", src.Name)
+		}
+		p, err := ssm.NewParameter(ctx, name+"-"+src.Name, &ssm.ParameterArgs{
+			Name:        pulumi.String(src.SecretParameter),
+			Description: pulumi.String(fmt.Sprintf("Signing secrets of webhook source %s, one per line, newest first", src.Name)),
+			Type:        pulumi.String("SecureString"),
+			Tier:        pulumi.String("Standard"),
+			Value:       value,
+		}, pulumi.Parent(s))
+		if err != nil {
+			return nil, fmt.Errorf("create secret parameter of source %s: %w", src.Name, err)
+		}
+		arns = append(arns, p.Arn)
+	}
+	s.ARNs = arns.ToStringArrayOutput()
+	if err := ctx.RegisterResourceOutputs(s, pulumi.Map{"arns": s.ARNs}); err != nil {
+		return nil, err
+	}
+	return s, nil
+}

@@ -1,0 +1,122 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+)
+
+// benchBatch returns n generic records of about 1 KiB each with ids unique to
+// tag, so that every batch is stored rather than found duplicate.
+func benchBatch(tag string, n int, now time.Time) []events.SQSMessage {
+	records := make([]events.SQSMessage, n)
+	for j := range records {
+		id := fmt.Sprintf("bench-%s-%d", tag, j)
+		body := fmt.Sprintf(`{"batch":%q,"record":%d,"pad":"%s"}`, tag, j, strings.Repeat("x", 990))
+		records[j] = record("m-"+id, senders["generic"].source.Name, genericDelivery(id, body), now)
+	}
+	return records
+}
+
+// functionLogBytes counts the bytes the function itself wrote in out,
+// leaving out the platform's START, END and REPORT lines.
+func functionLogBytes(out string) int {
+	n := 0
+	sc := bufio.NewScanner(strings.NewReader(out))
+	for sc.Scan() {
+		if !platformLine.MatchString(sc.Text()) {
+			n += len(sc.Bytes()) + 1
+		}
+	}
+	return n
+}
+
+// BenchmarkEmulatorWarmBatch invokes the real bootstrap under the emulator
+// with batches of 10 × 1 KiB records after one cold start, against an S3 that
+// adds the given latency to every request. It reports the batch latency as
+// seen by the invoker, the bootstrap's CPU time and log bytes per batch, and
+// its peak RSS over the whole run.
+func BenchmarkEmulatorWarmBatch(b *testing.B) {
+	for _, latency := range []time.Duration{0, 20 * time.Millisecond} {
+		b.Run(fmt.Sprintf("s3=+%dms", latency.Milliseconds()), func(b *testing.B) {
+			w := newWorld(b, latency)
+			e := startEmulator(b, w.env)
+			e.batch(b, benchBatch("cold", 10, time.Now())...)
+			pid := e.runtimePID(b)
+			before, err := readStat(pid)
+			if err != nil {
+				b.Fatal(err)
+			}
+			logMark := e.stdout.Len()
+
+			b.ResetTimer()
+			for i := range b.N {
+				b.StopTimer()
+				records := benchBatch(fmt.Sprintf("%d", i), 10, time.Now())
+				b.StartTimer()
+				resp, _ := e.batchResponse(b, records...)
+				if len(resp.BatchItemFailures) != 0 {
+					b.Fatalf("failures: %+v", resp.BatchItemFailures)
+				}
+			}
+			b.StopTimer()
+			e.waitForBatchLines(b, logMark, b.N)
+
+			after, err := readStat(pid)
+			if err != nil {
+				b.Fatal(err)
+			}
+			rss, err := peakRSS(pid)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/batch")
+			b.ReportMetric(float64(time.Duration(after.cpu-before.cpu)*clockTick)/float64(time.Millisecond)/float64(b.N), "cpu-ms/batch")
+			b.ReportMetric(float64(functionLogBytes(e.stdout.String()[logMark:]))/float64(b.N), "log-B/batch")
+			b.ReportMetric(float64(rss)/(1<<20), "peak-RSS-MiB")
+		})
+	}
+}
+
+// BenchmarkEmulatorColdStart starts a fresh emulator per iteration and sends
+// it one batch of 10 × 1 KiB records (S3 on loopback, no added latency). It
+// reports the init phase as the emulator measures it (INIT REPORT: from the
+// bootstrap's exec to its first request for work, so SDK configuration and
+// the SSM read included), the first invocation's latency as the invoker sees
+// it (init plus the batch), and the bootstrap's peak RSS.
+func BenchmarkEmulatorColdStart(b *testing.B) {
+	var initTotal, firstTotal time.Duration
+	var rssMax int64
+	for i := range b.N {
+		b.StopTimer()
+		w := newWorld(b, 0)
+		e := startEmulator(b, w.env)
+		records := benchBatch(fmt.Sprintf("cold-%d", i), 10, time.Now())
+		b.StartTimer()
+		start := time.Now()
+		resp, _ := e.batchResponse(b, records...)
+		firstTotal += time.Since(start)
+		b.StopTimer()
+		if len(resp.BatchItemFailures) != 0 {
+			b.Fatalf("failures: %+v", resp.BatchItemFailures)
+		}
+		inits := e.initDurations()
+		if len(inits) != 1 {
+			b.Fatalf("emulator reported %d init phases, want 1", len(inits))
+		}
+		initTotal += inits[0]
+		rss, err := peakRSS(e.runtimePID(b))
+		if err != nil {
+			b.Fatal(err)
+		}
+		rssMax = max(rssMax, rss)
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(initTotal.Microseconds())/1000/float64(b.N), "init-ms")
+	b.ReportMetric(float64(firstTotal.Microseconds())/1000/float64(b.N), "first-invoke-ms")
+	b.ReportMetric(float64(rssMax)/(1<<20), "peak-RSS-MiB")
+}

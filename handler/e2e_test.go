@@ -1,0 +1,387 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/webhook-ingest/webhook-ingest/contract"
+	"github.com/webhook-ingest/webhook-ingest/internal/s3test"
+	"github.com/webhook-ingest/webhook-ingest/internal/ssmtest"
+)
+
+// failingSource is a source whose uploads the fake S3 always refuses with a
+// 503 SlowDown, as S3 does under throttling.
+const failingSource = "flaky"
+
+// fakeS3 starts gofakes3 behind a handler that refuses uploads under the
+// failing source's prefix, adds latency to every request and counts them.
+func fakeS3(tb testing.TB, latency time.Duration) (*s3test.Server, *atomic.Int64) {
+	tb.Helper()
+	var requests atomic.Int64
+	srv := s3test.Start(tb, func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			requests.Add(1)
+			time.Sleep(latency)
+			if r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/"+failingSource+"/") {
+				w.Header().Set("Content-Type", "application/xml")
+				w.WriteHeader(http.StatusServiceUnavailable)
+				io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message><RequestId>1</RequestId></Error>`)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	})
+	return srv, &requests
+}
+
+// world is everything the bootstrap talks to, plus its environment.
+type world struct {
+	s3       *s3test.Server
+	requests *atomic.Int64
+	ssm      *ssmtest.Server
+	env      map[string]string
+}
+
+// newWorld configures one source per sender plus the failing source, each
+// with its secret in SSM.
+func newWorld(tb testing.TB, s3Latency time.Duration) *world {
+	tb.Helper()
+	s3srv, requests := fakeS3(tb, s3Latency)
+	var params []ssmtest.Parameter
+	var sources []contract.Source
+	for _, preset := range contract.PresetNames() {
+		s := senders[preset]
+		src := s.source
+		src.SecretParameter = "/webhook-ingest/e2e/" + src.Name
+		sources = append(sources, src)
+		params = append(params, ssmtest.Parameter{Name: src.SecretParameter, Type: ssmtest.SecureString, Value: s.secret})
+	}
+	flaky := senders["generic"].source
+	flaky.Name, flaky.SecretParameter = failingSource, "/webhook-ingest/e2e/"+failingSource
+	sources = append(sources, flaky)
+	params = append(params, ssmtest.Parameter{Name: flaky.SecretParameter, Type: ssmtest.SecureString, Value: senders["generic"].secret})
+
+	ssmSrv := ssmtest.NewServer(params...)
+	tb.Cleanup(ssmSrv.Close)
+	sourcesJSON, err := json.Marshal(sources)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return &world{s3: s3srv, requests: requests, ssm: ssmSrv, env: map[string]string{
+		"AWS_REGION":                  s3test.Region,
+		"AWS_ACCESS_KEY_ID":           "AKIDEXAMPLE",
+		"AWS_SECRET_ACCESS_KEY":       "e2e-dummy-access-secret",
+		"AWS_EC2_METADATA_DISABLED":   "true",
+		"AWS_ENDPOINT_URL_S3":         s3srv.URL,
+		"AWS_ENDPOINT_URL_SSM":        ssmSrv.URL,
+		"AWS_LAMBDA_FUNCTION_TIMEOUT": "30",
+		contract.EnvBucket:            s3srv.Bucket,
+		contract.EnvSources:           string(sourcesJSON),
+	}}
+}
+
+// record builds the SQS record of a delivery from source, as the API
+// Gateway mapping would.
+func record(messageID, source string, d delivery, sent time.Time) events.SQSMessage {
+	attrs := map[string]string{contract.AttrSource: source}
+	for k, v := range d.attrs {
+		attrs[k] = v
+	}
+	return sqsRecord(messageID, d.body, attrs, sent)
+}
+
+// object returns the stored bytes under key, or ok false when there is none.
+func (w *world) object(tb testing.TB, key string) (body []byte, ok bool) {
+	tb.Helper()
+	out, err := w.s3.Client().GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(w.s3.Bucket), Key: aws.String(key)})
+	var nsk *types.NoSuchKey
+	if errors.As(err, &nsk) {
+		return nil, false
+	}
+	if err != nil {
+		tb.Fatalf("get %q: %v", key, err)
+	}
+	defer out.Body.Close()
+	body, err = io.ReadAll(out.Body)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return body, true
+}
+
+func (w *world) keys(tb testing.TB) []string {
+	tb.Helper()
+	out, err := w.s3.Client().ListObjectsV2(context.Background(), &s3.ListObjectsV2Input{Bucket: aws.String(w.s3.Bucket)})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var keys []string
+	for _, o := range out.Contents {
+		keys = append(keys, aws.ToString(o.Key))
+	}
+	return keys
+}
+
+func mustKey(tb testing.TB, source, id string) string {
+	tb.Helper()
+	k, err := contract.ObjectKey(source, id)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return k
+}
+
+// outcomes returns the outcome each message id was logged with, failing on
+// a record logged twice.
+func outcomes(tb testing.TB, logs []map[string]any) map[string]string {
+	tb.Helper()
+	out := make(map[string]string)
+	for _, l := range logs {
+		if l["msg"] != "record" {
+			continue
+		}
+		id, _ := l["message_id"].(string)
+		if prev, dup := out[id]; dup {
+			tb.Errorf("message %s logged twice (%s, then %v)", id, prev, l["outcome"])
+		}
+		out[id], _ = l["outcome"].(string)
+	}
+	return out
+}
+
+// assertNoLeak fails if a secret, a body or a signature appears in the
+// emulator's output, raw or inside a decoded log value.
+func assertNoLeak(tb testing.TB, e *emulator, logs []map[string]any, forbidden []string) {
+	tb.Helper()
+	raw := e.stdout.String() + e.stderr.String()
+	var values []string
+	for _, l := range logs {
+		for _, v := range l {
+			values = append(values, fmt.Sprint(v))
+		}
+	}
+	for _, f := range forbidden {
+		if f == "" {
+			continue
+		}
+		if strings.Contains(raw, f) || slices.ContainsFunc(values, func(v string) bool { return strings.Contains(v, f) }) {
+			tb.Errorf("log output contains %q", f)
+		}
+	}
+}
+
+func TestEndToEnd(t *testing.T) {
+	w := newWorld(t, 0)
+	e := startEmulator(t, w.env)
+	now := time.Now()
+	generic := senders["generic"]
+	var forbidden []string
+	for _, s := range senders {
+		forbidden = append(forbidden, strings.Split(strings.TrimSpace(s.secret), "\n")...)
+	}
+	forbidden = append(forbidden, "e2e-dummy-access-secret")
+	// A body or signature is only forbidden in full: short ids inside them
+	// are logged on purpose.
+	forbid := func(d delivery) { forbidden = append(forbidden, d.body, d.attrs[contract.AttrSignature]) }
+
+	t.Run("batch", func(t *testing.T) {
+		d1, d2, d3 := generic.sign("", 1, now), generic.sign("", 2, now), generic.sign("", 3, now)
+		bad := generic.sign("", 4, now)
+		bad.attrs[contract.AttrSignature] = strings.Repeat("0", 64)
+		for _, d := range []delivery{d1, d2, d3, bad} {
+			forbid(d)
+		}
+		name := generic.source.Name
+		records := []events.SQSMessage{
+			record("m-1", name, d1, now),
+			record("m-2", name, d2, now),
+			record("m-3", name, d3, now),
+			record("m-1-again", name, d1, now),
+			record("m-bad-sig", name, bad, now),
+			record("m-unknown", "nobody", d1, now),
+			record("m-flaky", failingSource, d2, now),
+		}
+		resp, raw, logs := e.batch(t, records...)
+		if want := `{"batchItemFailures":[{"itemIdentifier":"m-flaky"}]}`; string(raw) != want {
+			t.Errorf("response = %s, want exactly %s", raw, want)
+		}
+		if len(resp.BatchItemFailures) != 1 {
+			t.Errorf("failures = %+v", resp.BatchItemFailures)
+		}
+
+		for _, d := range []delivery{d1, d2, d3} {
+			got, ok := w.object(t, mustKey(t, name, d.id))
+			if !ok || !bytes.Equal(got, []byte(d.body)) {
+				t.Errorf("object for %q = %q (found %v), want the body byte for byte: %q", d.id, got, ok, d.body)
+			}
+		}
+		if _, ok := w.object(t, mustKey(t, name, bad.id)); ok {
+			t.Error("a badly signed delivery was stored")
+		}
+		if _, ok := w.object(t, mustKey(t, failingSource, d2.id)); ok {
+			t.Error("the failing source's delivery was stored")
+		}
+		if got := len(w.keys(t)); got != 3 {
+			t.Errorf("bucket holds %d objects, want 3: %q", got, w.keys(t))
+		}
+
+		got := outcomes(t, logs)
+		// The two copies of d1 race: exactly one stores it.
+		first, again := got["m-1"], got["m-1-again"]
+		if !(first == "stored" && again == "duplicate" || first == "duplicate" && again == "stored") {
+			t.Errorf("copies of one delivery logged %q and %q, want one stored and one duplicate", first, again)
+		}
+		for id, want := range map[string]string{"m-2": "stored", "m-3": "stored", "m-bad-sig": "rejected", "m-unknown": "rejected", "m-flaky": "retry"} {
+			if got[id] != want {
+				t.Errorf("message %s logged outcome %q, want %q", id, got[id], want)
+			}
+		}
+
+		for _, l := range logs {
+			if l["msg"] == "record" && l["message_id"] == "m-bad-sig" {
+				if reason, _ := l["reason"].(string); !strings.Contains(reason, contract.ErrNoMatchingSecret.Error()) {
+					t.Errorf("badly signed record logged reason %q, want it to name the failed check", reason)
+				}
+			}
+		}
+
+		// SQS redelivers the whole batch: nothing new is stored and only the
+		// failing record is reported again.
+		_, raw, logs = e.batch(t, records...)
+		if want := `{"batchItemFailures":[{"itemIdentifier":"m-flaky"}]}`; string(raw) != want {
+			t.Errorf("redelivery response = %s, want exactly %s", raw, want)
+		}
+		got = outcomes(t, logs)
+		for id, want := range map[string]string{"m-1": "duplicate", "m-1-again": "duplicate", "m-2": "duplicate", "m-3": "duplicate", "m-bad-sig": "rejected", "m-unknown": "rejected", "m-flaky": "retry"} {
+			if got[id] != want {
+				t.Errorf("redelivered message %s logged outcome %q, want %q", id, got[id], want)
+			}
+		}
+		if got := len(w.keys(t)); got != 3 {
+			t.Errorf("after redelivery the bucket holds %d objects, want 3", got)
+		}
+	})
+
+	t.Run("every preset", func(t *testing.T) {
+		var records []events.SQSMessage
+		want := make(map[string]string) // key -> body
+		for _, preset := range contract.PresetNames() {
+			s := senders[preset]
+			d := s.sign(strings.Split(s.secret, "\n")[0], 100, now)
+			forbid(d)
+			records = append(records, record("m-"+preset, s.source.Name, d, now))
+			want[mustKey(t, s.source.Name, d.id)] = d.body
+		}
+		resp, raw, logs := e.batch(t, records...)
+		if len(resp.BatchItemFailures) != 0 {
+			t.Errorf("failures = %s, want none", raw)
+		}
+		if s := string(raw); s != `{"batchItemFailures":[]}` && s != `{"batchItemFailures":null}` {
+			t.Errorf("response = %s, want an empty batchItemFailures", s)
+		}
+		logged := outcomes(t, logs)
+		for _, preset := range contract.PresetNames() {
+			if got := logged["m-"+preset]; got != "stored" {
+				t.Errorf("%s: outcome %q, want stored", preset, got)
+			}
+		}
+		for key, body := range want {
+			got, ok := w.object(t, key)
+			if !ok || !bytes.Equal(got, []byte(body)) {
+				t.Errorf("object %q = %q (found %v), want %q", key, got, ok, body)
+			}
+		}
+	})
+
+	t.Run("logs", func(t *testing.T) {
+		logs := e.functionLogs(t, 0)
+		batches := 0
+		for _, l := range logs {
+			if l["msg"] == "batch" {
+				batches++
+			}
+		}
+		if batches != 3 {
+			t.Errorf("%d batch log lines, want 3 (one per invocation)", batches)
+		}
+		assertNoLeak(t, e, logs, forbidden)
+	})
+
+	// Secrets were read once, at the one cold start, in as few calls as SSM
+	// allows.
+	sources := len(contract.PresetNames()) + 1
+	calls := w.ssm.Calls()
+	if want := (sources + ssmtest.MaxNames - 1) / ssmtest.MaxNames; len(calls) != want {
+		t.Errorf("SSM calls = %+v, want %d GetParameters for %d parameters", calls, want, sources)
+	}
+	for _, c := range calls {
+		if !c.WithDecryption {
+			t.Errorf("GetParameters %q without decryption", c.Names)
+		}
+	}
+	if inits := e.initDurations(); len(inits) != 1 {
+		t.Errorf("emulator reported %d init phases, want 1 cold start: %v", len(inits), inits)
+	}
+}
+
+func TestEndToEndBrokenConfiguration(t *testing.T) {
+	w := newWorld(t, 0)
+	var sources []contract.Source
+	if err := json.Unmarshal([]byte(w.env[contract.EnvSources]), &sources); err != nil {
+		t.Fatal(err)
+	}
+	const missing = "/webhook-ingest/e2e/not-created"
+	sources[0].SecretParameter = missing
+	b, _ := json.Marshal(sources)
+	w.env[contract.EnvSources] = string(b)
+	e := startEmulator(t, w.env)
+
+	d := senders["generic"].sign("", 1, time.Now())
+	for attempt := range 2 {
+		status, body := e.invoke(t, events.SQSEvent{Records: []events.SQSMessage{record("m-1", senders["generic"].source.Name, d, time.Now())}})
+		var fnErr struct{ ErrorType, ErrorMessage string }
+		if err := json.Unmarshal(body, &fnErr); err != nil || fnErr.ErrorType != initErrorType || !strings.Contains(fnErr.ErrorMessage, missing) {
+			t.Errorf("attempt %d: HTTP %d %s, want a %s naming %s", attempt, status, body, initErrorType, missing)
+		}
+	}
+	if n := w.requests.Load(); n != 0 {
+		t.Errorf("S3 received %d requests from a broken function", n)
+	}
+	if keys := w.keys(t); len(keys) != 0 {
+		t.Errorf("bucket holds %q, want nothing", keys)
+	}
+	// Every invocation ran init again, so a fixed configuration is picked up.
+	if inits := e.initDurations(); len(inits) < 2 {
+		t.Errorf("emulator reported %d init phases, want one per invocation", len(inits))
+	}
+	logs := e.functionLogs(t, 0)
+	found := false
+	for _, l := range logs {
+		if l["level"] == "ERROR" && strings.Contains(fmt.Sprint(l["error"]), missing) {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no ERROR log line names %s:\n%s", missing, e.stdout.String())
+	}
+	var secrets []string
+	for _, s := range senders {
+		secrets = append(secrets, strings.Split(strings.TrimSpace(s.secret), "\n")...)
+	}
+	assertNoLeak(t, e, logs, secrets)
+}

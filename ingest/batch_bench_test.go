@@ -1,0 +1,81 @@
+package ingest_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/webhook-ingest/webhook-ingest/ingest"
+	"github.com/webhook-ingest/webhook-ingest/internal/s3test"
+)
+
+// sequentialNsPerBatch holds the Concurrency 1 result of each latency, so
+// that the concurrent run beside it can report its speedup.
+var sequentialNsPerBatch = map[time.Duration]float64{}
+
+// BenchmarkBatch stores batches of 10 × 1 KiB generic records through a real
+// S3 protocol peer that adds latency to every request, concurrently
+// (Concurrency 10) and one record after another (Concurrency 1). With +20 ms
+// per request the concurrent batch should take about one request's latency,
+// the sequential one ten. Allocations include the in-process gofakes3
+// server's.
+func BenchmarkBatch(b *testing.B) {
+	const records, size = 10, 1024
+	for _, latency := range []time.Duration{0, 20 * time.Millisecond} {
+		for _, concurrency := range []int{1, 10} {
+			b.Run(fmt.Sprintf("s3=+%dms/concurrency=%d", latency.Milliseconds(), concurrency), func(b *testing.B) {
+				srv := s3test.Start(b, func(next http.Handler) http.Handler {
+					return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+						time.Sleep(latency)
+						next.ServeHTTP(w, r)
+					})
+				})
+				p := &ingest.Processor{
+					S3:          srv.Client(ingest.S3Options),
+					Bucket:      srv.Bucket,
+					Sources:     testSources(b),
+					Logger:      slog.New(slog.NewJSONHandler(io.Discard, nil)),
+					Concurrency: concurrency,
+				}
+				body := strings.Repeat("x", size-len(`{"pad":""}`))
+				body = `{"pad":"` + body + `"}`
+				ctx := context.Background()
+				b.ReportAllocs()
+				b.SetBytes(records * size)
+				b.ResetTimer()
+				for i := range b.N {
+					b.StopTimer()
+					ev := events.SQSEvent{Records: make([]events.SQSMessage, records)}
+					now := time.Now()
+					for j := range records {
+						id := fmt.Sprintf("bench-%d-%d", i, j)
+						ev.Records[j] = message("m-"+id, body, now, genericAttrs(id, "orders/create", body))
+					}
+					b.StartTimer()
+					resp, err := p.Handle(ctx, ev)
+					if err != nil || len(resp.BatchItemFailures) != 0 {
+						b.Fatalf("batch failed: %v %+v", err, resp.BatchItemFailures)
+					}
+				}
+				b.StopTimer()
+				perBatch := float64(b.Elapsed().Nanoseconds()) / float64(b.N)
+				b.ReportMetric(perBatch/1e6, "ms/batch")
+				switch concurrency {
+				case 1:
+					sequentialNsPerBatch[latency] = perBatch
+				default:
+					if seq, ok := sequentialNsPerBatch[latency]; ok {
+						b.ReportMetric(seq/perBatch, "x-faster-than-sequential")
+					}
+				}
+			})
+		}
+	}
+}

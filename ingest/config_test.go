@@ -1,0 +1,286 @@
+package ingest
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/webhook-ingest/webhook-ingest/contract"
+	"github.com/webhook-ingest/webhook-ingest/internal/ssmtest"
+)
+
+// Secret values used below; every test checks that none of them leaks into an
+// error or a log line.
+const (
+	ordersSecret  = "orders-secret-5f1d9a"
+	oldSecret     = "orders-old-secret-77ab"
+	shopSecret    = "shop-secret-c0ffee"
+	badWhsec      = "whsec_not*base64*secret-ee31"
+	plainSecret   = "plain-string-secret-9911"
+	ordersParam   = "/webhook-ingest/test/orders"
+	shopParam     = "/webhook-ingest/test/shop"
+	badParam      = "/webhook-ingest/test/bad"
+	plainParam    = "/webhook-ingest/test/plain"
+	missingParam  = "/webhook-ingest/test/missing"
+	testBucket    = "webhook-bodies"
+	fakeAccessKey = "AKIDTEST"
+)
+
+var allSecrets = []string{ordersSecret, oldSecret, shopSecret, badWhsec, plainSecret}
+
+func newSSM(t *testing.T) *ssmtest.Server {
+	t.Helper()
+	srv := ssmtest.NewServer(
+		ssmtest.Parameter{Name: ordersParam, Type: ssmtest.SecureString, Value: ordersSecret + "\n" + oldSecret + "\n"},
+		ssmtest.Parameter{Name: shopParam, Type: ssmtest.SecureString, Value: shopSecret},
+		ssmtest.Parameter{Name: badParam, Type: ssmtest.SecureString, Value: badWhsec},
+		ssmtest.Parameter{Name: plainParam, Type: ssmtest.String, Value: plainSecret},
+	)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// awsConfig points every client at endpoint and never retries, so that a
+// failure shows at once.
+func awsConfig(endpoint string) aws.Config {
+	return aws.Config{
+		Region:       "us-east-1",
+		Credentials:  credentials.NewStaticCredentialsProvider(fakeAccessKey, "test-secret-key", ""),
+		BaseEndpoint: aws.String(endpoint),
+		Retryer:      func() aws.Retryer { return aws.NopRetryer{} },
+	}
+}
+
+func env(vars map[string]string) func(string) string {
+	return func(k string) string { return vars[k] }
+}
+
+func sourcesJSON(t *testing.T, sources ...contract.Source) string {
+	t.Helper()
+	b, err := json.Marshal(sources)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// assertNoSecret fails if any configured secret appears in texts.
+func assertNoSecret(t *testing.T, texts ...string) {
+	t.Helper()
+	for _, text := range texts {
+		for _, s := range allSecrets {
+			if strings.Contains(text, s) {
+				t.Errorf("secret %q leaked into %q", s, text)
+			}
+		}
+	}
+}
+
+func hexHMAC(key string, body []byte) string {
+	m := hmac.New(sha256.New, []byte(key))
+	m.Write(body)
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+func TestLoad(t *testing.T) {
+	srv := newSSM(t)
+	var logs bytes.Buffer
+	vars := map[string]string{
+		contract.EnvBucket: testBucket,
+		contract.EnvSources: sourcesJSON(t,
+			contract.Source{Name: "orders", Preset: "generic", SecretParameter: ordersParam},
+			contract.Source{Name: "orders-copy", Preset: "generic", SecretParameter: ordersParam},
+			contract.Source{Name: "shop", Preset: "shopify", SecretParameter: shopParam},
+		),
+	}
+	p, err := Load(context.Background(), awsConfig(srv.URL), env(vars), slog.New(slog.NewJSONHandler(&logs, nil)))
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+
+	calls := srv.Calls()
+	if len(calls) != 1 {
+		t.Fatalf("GetParameters calls = %d, want 1: %+v", len(calls), calls)
+	}
+	if !calls[0].WithDecryption {
+		t.Error("GetParameters did not ask for decryption")
+	}
+	if got, want := calls[0].Names, []string{ordersParam, shopParam}; !slices.Equal(got, want) {
+		t.Errorf("GetParameters names = %q, want each parameter once: %q", got, want)
+	}
+
+	if p.Bucket != testBucket {
+		t.Errorf("Bucket = %q, want %q", p.Bucket, testBucket)
+	}
+	if p.S3 == nil || p.Logger == nil {
+		t.Error("S3 client or logger not set")
+	}
+	if len(p.Sources) != 3 {
+		t.Fatalf("Sources = %d, want 3", len(p.Sources))
+	}
+	for name, preset := range map[string]string{"orders": "generic", "orders-copy": "generic", "shop": "shopify"} {
+		s, ok := p.Sources[name]
+		if !ok || s.Name != name || s.Preset.Name != preset || s.Verifier == nil {
+			t.Errorf("source %q = %+v, want preset %q with a verifier", name, s, preset)
+		}
+	}
+
+	// Both lines of the rotated secret verify; the other source's secret does
+	// not, so each source got its own parameter's value.
+	body := []byte(`{"order":1}`)
+	for _, tc := range []struct {
+		secret string
+		want   error
+	}{
+		{ordersSecret, nil},
+		{oldSecret, nil},
+		{shopSecret, contract.ErrNoMatchingSecret},
+	} {
+		d := contract.Delivery{Body: body, Signature: hexHMAC(tc.secret, body), ID: "id-1"}
+		if err := p.Sources["orders"].Verifier.Verify(d, time.Now()); err != tc.want {
+			t.Errorf("orders verifies a signature made with a %d-byte secret: %v, want %v", len(tc.secret), err, tc.want)
+		}
+	}
+
+	var line map[string]any
+	if err := json.Unmarshal(bytes.TrimSpace(logs.Bytes()), &line); err != nil {
+		t.Fatalf("cold start log is not one JSON line: %v\n%s", err, logs.String())
+	}
+	if !strings.Contains(logs.String(), "shop:shopify") {
+		t.Errorf("cold start log does not list the sources: %s", logs.String())
+	}
+	assertNoSecret(t, logs.String())
+}
+
+func TestLoadBatchesGetParameters(t *testing.T) {
+	const n = 23
+	var params []ssmtest.Parameter
+	var sources []contract.Source
+	for i := range n {
+		name := fmt.Sprintf("/webhook-ingest/test/s%02d", i)
+		params = append(params, ssmtest.Parameter{Name: name, Type: ssmtest.SecureString, Value: fmt.Sprintf("secret-%02d", i)})
+		sources = append(sources, contract.Source{Name: fmt.Sprintf("s%02d", i), Preset: "generic", SecretParameter: name})
+	}
+	srv := ssmtest.NewServer(params...)
+	defer srv.Close()
+
+	vars := map[string]string{contract.EnvBucket: testBucket, contract.EnvSources: sourcesJSON(t, sources...)}
+	p, err := Load(context.Background(), awsConfig(srv.URL), env(vars), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	calls := srv.Calls()
+	var sizes []int
+	var asked []string
+	for _, c := range calls {
+		sizes = append(sizes, len(c.Names))
+		asked = append(asked, c.Names...)
+		if !c.WithDecryption {
+			t.Error("a GetParameters call did not ask for decryption")
+		}
+	}
+	if want := []int{10, 10, 3}; !slices.Equal(sizes, want) {
+		t.Errorf("GetParameters batch sizes = %v, want %v", sizes, want)
+	}
+	slices.Sort(asked)
+	if len(slices.Compact(asked)) != n {
+		t.Errorf("asked for %d distinct names, want %d", len(asked), n)
+	}
+	body := []byte("x")
+	d := contract.Delivery{Body: body, Signature: hexHMAC("secret-22", body), ID: "1"}
+	if err := p.Sources["s22"].Verifier.Verify(d, time.Now()); err != nil {
+		t.Errorf("the last batch's secret does not verify: %v", err)
+	}
+}
+
+func TestLoadBrokenConfiguration(t *testing.T) {
+	srv := newSSM(t)
+	closed := ssmtest.NewServer()
+	closed.Close()
+
+	good := contract.Source{Name: "orders", Preset: "generic", SecretParameter: ordersParam}
+	tests := []struct {
+		name     string
+		endpoint string
+		vars     map[string]string
+		want     []string // substrings of the error
+	}{
+		{
+			name: "bucket unset",
+			vars: map[string]string{contract.EnvSources: sourcesJSON(t, good)},
+			want: []string{contract.EnvBucket, "not set"},
+		},
+		{
+			name: "sources unset",
+			vars: map[string]string{contract.EnvBucket: testBucket},
+			want: []string{contract.EnvSources, "not set"},
+		},
+		{
+			name: "sources not JSON",
+			vars: map[string]string{contract.EnvBucket: testBucket, contract.EnvSources: "orders=generic"},
+			want: []string{contract.EnvSources, "JSON"},
+		},
+		{
+			name: "unknown preset",
+			vars: map[string]string{contract.EnvBucket: testBucket, contract.EnvSources: `[{"name":"orders","preset":"nope","secretParameter":"/p"}]`},
+			want: []string{contract.EnvSources, `"orders"`, `unknown preset "nope"`},
+		},
+		{
+			name: "missing parameters",
+			vars: map[string]string{contract.EnvBucket: testBucket, contract.EnvSources: sourcesJSON(t, good,
+				contract.Source{Name: "gone", Preset: "github", SecretParameter: missingParam},
+				contract.Source{Name: "gone-too", Preset: "slack", SecretParameter: missingParam + "-2"},
+			)},
+			want: []string{"not found", missingParam + ` (source "gone")`, missingParam + `-2 (source "gone-too")`},
+		},
+		{
+			name: "plain String parameter",
+			vars: map[string]string{contract.EnvBucket: testBucket, contract.EnvSources: sourcesJSON(t,
+				contract.Source{Name: "plain", Preset: "generic", SecretParameter: plainParam})},
+			want: []string{plainParam, "String", "SecureString"},
+		},
+		{
+			name: "secret unusable by the scheme",
+			vars: map[string]string{contract.EnvBucket: testBucket, contract.EnvSources: sourcesJSON(t,
+				contract.Source{Name: "std", Preset: "standard-webhooks", SecretParameter: badParam})},
+			want: []string{`source "std"`, badParam, "base64"},
+		},
+		{
+			name:     "SSM unreachable",
+			endpoint: closed.URL,
+			vars:     map[string]string{contract.EnvBucket: testBucket, contract.EnvSources: sourcesJSON(t, good)},
+			want:     []string{"SSM", ordersParam},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var logs bytes.Buffer
+			endpoint := srv.URL
+			if tc.endpoint != "" {
+				endpoint = tc.endpoint
+			}
+			p, err := Load(context.Background(), awsConfig(endpoint), env(tc.vars), slog.New(slog.NewJSONHandler(&logs, nil)))
+			if err == nil {
+				t.Fatalf("Load succeeded with %+v, want an error", p)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not contain %q", err, w)
+				}
+			}
+			assertNoSecret(t, err.Error(), logs.String())
+		})
+	}
+}

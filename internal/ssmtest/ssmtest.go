@@ -1,0 +1,162 @@
+// Package ssmtest runs an in-process SSM Parameter Store peer that speaks the
+// real wire protocol (AWS JSON 1.1) for GetParameters, the one call the
+// handler makes, so that tests exercise the SDK's serialisation, signing and
+// error decoding rather than an interface invented for mocking.
+package ssmtest
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Parameter types as SSM names them.
+const (
+	SecureString = "SecureString"
+	String       = "String"
+)
+
+// MaxNames is the most names one GetParameters call may ask for; SSM refuses
+// more with a ValidationException.
+const MaxNames = 10
+
+// Parameter is one stored parameter.
+type Parameter struct {
+	Name  string
+	Type  string
+	Value string
+}
+
+// Call is one GetParameters request as the server received it.
+type Call struct {
+	Names          []string
+	WithDecryption bool
+}
+
+// Server is an SSM endpoint on a loopback httptest server. Point the SDK at
+// URL (AWS_ENDPOINT_URL_SSM or ssm.Options.BaseEndpoint).
+type Server struct {
+	URL string
+
+	srv    *httptest.Server
+	mu     sync.Mutex
+	params map[string]Parameter
+	calls  []Call
+}
+
+// NewServer starts a server holding params. Close it when done.
+func NewServer(params ...Parameter) *Server {
+	s := &Server{params: make(map[string]Parameter, len(params))}
+	for _, p := range params {
+		s.params[p.Name] = p
+	}
+	s.srv = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
+	s.URL = s.srv.URL
+	return s
+}
+
+// Close shuts the server down.
+func (s *Server) Close() { s.srv.Close() }
+
+// Calls returns the GetParameters requests received so far, in order.
+func (s *Server) Calls() []Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.calls)
+}
+
+type getParametersInput struct {
+	Names          []string
+	WithDecryption *bool
+}
+
+type parameterJSON struct {
+	ARN              string
+	DataType         string
+	LastModifiedDate float64
+	Name             string
+	Type             string
+	Value            string
+	Version          int64
+}
+
+type getParametersOutput struct {
+	InvalidParameters []string
+	Parameters        []parameterJSON
+}
+
+func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost || r.URL.Path != "/" {
+		writeError(w, http.StatusNotFound, "UnknownOperationException", "want POST /")
+		return
+	}
+	if ct := r.Header.Get("Content-Type"); ct != "application/x-amz-json-1.1" {
+		writeError(w, http.StatusBadRequest, "SerializationException", "unexpected Content-Type "+ct)
+		return
+	}
+	// The credential scope names the service the client signed for: a client
+	// pointed here by mistake signs for another one.
+	if auth := r.Header.Get("Authorization"); !strings.HasPrefix(auth, "AWS4-HMAC-SHA256 ") || !strings.Contains(auth, "/ssm/aws4_request") {
+		writeError(w, http.StatusForbidden, "MissingAuthenticationTokenException", "request is not SigV4-signed for ssm")
+		return
+	}
+	if target := r.Header.Get("X-Amz-Target"); target != "AmazonSSM.GetParameters" {
+		writeError(w, http.StatusBadRequest, "UnknownOperationException", "unsupported operation "+target)
+		return
+	}
+	var in getParametersInput
+	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
+		writeError(w, http.StatusBadRequest, "SerializationException", err.Error())
+		return
+	}
+	if len(in.Names) == 0 || len(in.Names) > MaxNames {
+		writeError(w, http.StatusBadRequest, "ValidationException", fmt.Sprintf(
+			"1 validation error detected: Value at 'names' failed to satisfy constraint: Member must have length less than or equal to %d and greater than or equal to 1", MaxNames))
+		return
+	}
+	decrypt := in.WithDecryption != nil && *in.WithDecryption
+
+	s.mu.Lock()
+	s.calls = append(s.calls, Call{Names: slices.Clone(in.Names), WithDecryption: decrypt})
+	var out getParametersOutput
+	for _, name := range in.Names {
+		p, ok := s.params[name]
+		if !ok {
+			out.InvalidParameters = append(out.InvalidParameters, name)
+			continue
+		}
+		value := p.Value
+		if p.Type == SecureString && !decrypt {
+			// SSM returns the KMS ciphertext, which no verifier can use.
+			value = "AQICAH" + base64.StdEncoding.EncodeToString([]byte(p.Name))
+		}
+		out.Parameters = append(out.Parameters, parameterJSON{
+			ARN:              "arn:aws:ssm:us-east-1:123456789012:parameter/" + strings.TrimPrefix(p.Name, "/"),
+			DataType:         "text",
+			LastModifiedDate: float64(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Unix()),
+			Name:             p.Name,
+			Type:             p.Type,
+			Value:            value,
+			Version:          1,
+		})
+	}
+	s.mu.Unlock()
+
+	// SSM lists the found parameters in alphabetical order.
+	slices.SortFunc(out.Parameters, func(a, b parameterJSON) int { return strings.Compare(a.Name, b.Name) })
+	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	_ = json.NewEncoder(w).Encode(out)
+}
+
+func writeError(w http.ResponseWriter, status int, code, message string) {
+	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	w.Header().Set("X-Amzn-Errortype", code)
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]string{"__type": code, "message": message})
+}
