@@ -38,8 +38,8 @@ type API struct {
 	AccessLogGroupName pulumi.StringOutput
 }
 
-// WebhookPath returns the path of source's route.
-func WebhookPath(source string) string { return "/webhooks/" + source }
+// webhookPath returns the path of source's route.
+func webhookPath(source string) string { return "/webhooks/" + source }
 
 // accessLogFormat is the stage's JSON access log line. It records what is
 // needed to trace a delivery and diagnose a failed SendMessage, and no
@@ -120,12 +120,12 @@ func NewAPI(ctx *pulumi.Context, name string, args *APIArgs, opts ...pulumi.Reso
 		}
 		if _, err := apigatewayv2.NewRoute(ctx, name+"-"+s.Name, &apigatewayv2.RouteArgs{
 			ApiId:    api.ID(),
-			RouteKey: pulumi.String("POST " + WebhookPath(s.Name)),
+			RouteKey: pulumi.String("POST " + webhookPath(s.Name)),
 			Target:   pulumi.Sprintf("integrations/%s", integration.ID()),
 		}, parent); err != nil {
 			return nil, fmt.Errorf("create route of source %s: %w", s.Name, err)
 		}
-		urls[s.Name] = pulumi.Sprintf("%s%s", api.ApiEndpoint, WebhookPath(s.Name))
+		urls[s.Name] = pulumi.Sprintf("%s%s", api.ApiEndpoint, webhookPath(s.Name))
 	}
 
 	accessLogs, err := cloudwatch.NewLogGroup(ctx, name+"-access", &cloudwatch.LogGroupArgs{

@@ -43,7 +43,7 @@ func Build(ctx context.Context, moduleDir, pkg, arch, outDir string) (string, er
 	if err != nil {
 		return "", err
 	}
-	if err := os.MkdirAll(outDir, 0o755); err != nil {
+	if err := os.MkdirAll(outDir, 0o750); err != nil {
 		return "", fmt.Errorf("create build directory: %w", err)
 	}
 	// Build beside the final files and rename, so a concurrent reader never

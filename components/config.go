@@ -129,9 +129,9 @@ func LoadConfig(ctx *pulumi.Context) (Config, error) {
 	return cfg, nil
 }
 
-// SecretParameterName returns the name of the SSM parameter that holds the
+// secretParameterName returns the name of the SSM parameter that holds the
 // secrets of source in the given project and stack.
-func SecretParameterName(project, stack, source string) string {
+func secretParameterName(project, stack, source string) string {
 	return "/" + project + "/" + stack + "/" + source
 }
 
@@ -207,7 +207,7 @@ func environmentBytes(sources []contract.Source, project, stack string) int {
 func withParameters(sources []contract.Source, project, stack string) []contract.Source {
 	out := slices.Clone(sources)
 	for i := range out {
-		out[i].SecretParameter = SecretParameterName(project, stack, out[i].Name)
+		out[i].SecretParameter = secretParameterName(project, stack, out[i].Name)
 	}
 	return out
 }

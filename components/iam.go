@@ -7,9 +7,10 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// Every permission the stack grants is written in this file, so that one
-// file answers "who can do what". Documents are Go values encoded with
-// encoding/json over resolved ARNs, never strings assembled by hand.
+// Every IAM policy and the bucket policy are written in this file, so that
+// one file answers "who can do what" (the dead-letter queue's redrive-allow
+// policy is in queue.go). Documents are Go values encoded with encoding/json
+// over resolved ARNs, never strings assembled by hand.
 
 // policyDocument is an IAM policy document.
 type policyDocument struct {

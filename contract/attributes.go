@@ -14,6 +14,11 @@ const (
 	AttrWebhookID = "webhook-id"
 	AttrTopic     = "topic"
 	AttrTimestamp = "timestamp"
+	// AttrRequestTime is when API Gateway received the request, in Unix
+	// milliseconds ($context.requestTimeEpoch). Replay windows are checked
+	// against it because, unlike SQS's SentTimestamp, it survives a
+	// dead-letter redrive.
+	AttrRequestTime = "request-time"
 )
 
 type attributeMapping struct {

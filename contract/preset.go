@@ -68,6 +68,7 @@ var presets = map[string]Preset{
 		Headers: Headers{Signature: "X-Hub-Signature-256", ID: "X-GitHub-Delivery", Topic: "X-GitHub-Event"},
 		Scheme:  Scheme{Algorithm: HMACSHA256, Encoding: Hex, Format: Single, Prefix: "sha256=", Secret: RawSecret},
 	},
+	// Stripe sends its event id and type only in the body.
 	"stripe": {
 		Headers:        Headers{Signature: "Stripe-Signature"},
 		Scheme:         Scheme{Algorithm: HMACSHA256, Encoding: Hex, Format: StripeList, SignedContent: "{timestamp}.{body}", Secret: RawSecret},
@@ -80,11 +81,14 @@ var presets = map[string]Preset{
 		Scheme:    Scheme{Algorithm: HMACSHA256, Encoding: Base64, Format: VersionedList, SignedContent: "{id}.{timestamp}.{body}", Secret: WhsecBase64},
 		Tolerance: fiveMinutes,
 	},
+	// White-labelled Svix sends webhook-* headers instead: that sender is the
+	// standard-webhooks preset.
 	"svix": {
 		Headers:   Headers{Signature: "svix-signature", ID: "svix-id", Timestamp: "svix-timestamp"},
 		Scheme:    Scheme{Algorithm: HMACSHA256, Encoding: Base64, Format: VersionedList, SignedContent: "{id}.{timestamp}.{body}", Secret: WhsecBase64},
 		Tolerance: fiveMinutes,
 	},
+	// Slack and Recharge send no delivery id; Identify derives one.
 	"slack": {
 		Headers:   Headers{Signature: "X-Slack-Signature", Timestamp: "X-Slack-Request-Timestamp"},
 		Scheme:    Scheme{Algorithm: HMACSHA256, Encoding: Hex, Format: Single, Prefix: "v0=", SignedContent: "v0:{timestamp}:{body}", Secret: RawSecret},

@@ -19,22 +19,25 @@ import (
 )
 
 // hangPuts wraps an S3 handler so that PUTs never answer; they end when the
-// client gives up or the test does.
-func hangPuts(t *testing.T) func(http.Handler) http.Handler {
-	release := make(chan struct{})
-	t.Cleanup(func() { close(release) })
-	return func(next http.Handler) http.Handler {
+// client hangs up or release is called. Call release in a cleanup registered
+// after the server's, so it runs before the server waits for its handlers.
+func hangPuts() (wrap func(http.Handler) http.Handler, release func()) {
+	released := make(chan struct{})
+	wrap = func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.Method != http.MethodPut {
 				next.ServeHTTP(w, r)
 				return
 			}
+			// Once the body is read, the server notices a client hanging up.
+			io.Copy(io.Discard, r.Body)
 			select {
 			case <-r.Context().Done():
-			case <-release:
+			case <-released:
 			}
 		})
 	}
+	return wrap, func() { close(released) }
 }
 
 func validBatch(now time.Time, ids ...string) []events.SQSMessage {
@@ -58,7 +61,9 @@ func TestHandleDeadline(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			h := newHarness(t, hangPuts(t))
+			hang, release := hangPuts()
+			h := newHarness(t, hang)
+			t.Cleanup(release)
 			h.proc.Concurrency = 2
 			h.proc.DeadlineMargin = tc.margin
 			now := time.Now()
@@ -94,15 +99,13 @@ func TestHandleDeadline(t *testing.T) {
 // gave up on it: the record was reported for retry, so the redelivery finds
 // the object and ends as a duplicate, with the body intact.
 func TestHandleDeadlineLateStore(t *testing.T) {
-	var late sync.WaitGroup
+	landed := make(chan struct{}, 2)
 	h := newHarness(t, func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.Method != http.MethodPut {
 				next.ServeHTTP(w, r)
 				return
 			}
-			late.Add(1)
-			defer late.Done()
 			body, err := io.ReadAll(r.Body)
 			if err != nil {
 				t.Errorf("read PUT body: %v", err)
@@ -111,6 +114,7 @@ func TestHandleDeadlineLateStore(t *testing.T) {
 			time.Sleep(300 * time.Millisecond)
 			r.Body = io.NopCloser(bytes.NewReader(body))
 			next.ServeHTTP(w, r.WithContext(context.WithoutCancel(r.Context())))
+			landed <- struct{}{}
 		})
 	})
 	h.proc.DeadlineMargin = 50 * time.Millisecond
@@ -121,7 +125,11 @@ func TestHandleDeadlineLateStore(t *testing.T) {
 	if o := outcomes(t, recs, resp, lines)["m-late"]; o.Outcome != "retry" {
 		t.Fatalf("first delivery: outcome %q, want retry", o.Outcome)
 	}
-	late.Wait()
+	select {
+	case <-landed:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the first delivery's PUT never reached the store")
+	}
 
 	resp, lines = h.handle(recs...)
 	if o := outcomes(t, recs, resp, lines)["m-late"]; o.Outcome != "duplicate" {

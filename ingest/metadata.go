@@ -3,24 +3,8 @@ package ingest
 import (
 	"strings"
 	"time"
-)
 
-// Object metadata keys. S3 stores them as user metadata and returns them as
-// x-amz-meta-<key> headers.
-const (
-	// MetaSource is the configured source name, also the key's prefix.
-	MetaSource = "source"
-	// MetaWebhookID is the delivery id the key was derived from.
-	MetaWebhookID = "webhook-id"
-	// MetaTopic is the sender's event type, when it sends one.
-	MetaTopic = "topic"
-	// MetaMessageID is the SQS message id of the delivery that stored it.
-	MetaMessageID = "sqs-message-id"
-	// MetaReceivedAt is when the message entered the queue (SQS
-	// SentTimestamp), RFC 3339 in UTC with millisecond precision.
-	MetaReceivedAt = "received-at"
-	// MetaTruncated lists, comma-separated, the keys whose values were cut.
-	MetaTruncated = "truncated"
+	"github.com/webhook-ingest/webhook-ingest/contract"
 )
 
 // Upper bounds on encoded metadata values. S3 allows 2 KB of user metadata
@@ -34,69 +18,47 @@ const (
 	maxMetaMessageID = 128
 )
 
-// objectMetadata returns the user metadata of a stored delivery. Values are
-// made safe with metaValue; a zero received time (unknown) is left out, as
-// are empty values.
+// objectMetadata returns the user metadata of a stored delivery (names in
+// contract). Empty values are left out, as is a zero (unknown) received time.
 func objectMetadata(source, id, topic, messageID string, received time.Time) map[string]string {
 	m := make(map[string]string, 6)
 	var truncated []string
-	add := func(key, value string, limit int) {
+	add := func(name, value string, limit int) {
 		if value == "" {
 			return
 		}
 		v, cut := metaValue(value, limit)
-		m[key] = v
+		m[name] = v
 		if cut {
-			truncated = append(truncated, key)
+			truncated = append(truncated, name)
 		}
 	}
-	add(MetaSource, source, maxMetaSource)
-	add(MetaWebhookID, id, maxMetaID)
-	add(MetaTopic, topic, maxMetaTopic)
-	add(MetaMessageID, messageID, maxMetaMessageID)
+	add(contract.MetaSource, source, maxMetaSource)
+	add(contract.MetaWebhookID, id, maxMetaID)
+	add(contract.MetaTopic, topic, maxMetaTopic)
+	add(contract.MetaMessageID, messageID, maxMetaMessageID)
 	if !received.IsZero() {
-		m[MetaReceivedAt] = received.UTC().Format("2006-01-02T15:04:05.000Z07:00")
+		m[contract.MetaReceivedAt] = received.UTC().Format(contract.ReceivedAtLayout)
 	}
 	if truncated != nil {
-		m[MetaTruncated] = strings.Join(truncated, ",")
+		m[contract.MetaTruncated] = strings.Join(truncated, ",")
 	}
 	return m
 }
 
-// metaValue percent-encodes (RFC 3986 %XX, upper-case hex) every byte of s
-// outside '!'..'~' and '%' itself, so the value is printable ASCII that HTTP
-// neither trims nor rejects, and any percent-decoder restores it exactly.
-// Encoded values longer than limit are cut before limit without splitting an
-// escape; cut reports it. The object key, not this value, identifies the
-// delivery.
+// metaValue encodes s with contract.EncodeMetaValue and cuts the result to at
+// most limit bytes without splitting a %XX escape; cut reports whether it
+// did. A cut value decodes to a byte prefix of s. The object key, not this
+// value, identifies the delivery.
 func metaValue(s string, limit int) (v string, cut bool) {
-	if len(s) <= limit && !strings.ContainsFunc(s, needsEscape) {
-		return s, false
+	v = contract.EncodeMetaValue(s)
+	if len(v) <= limit {
+		return v, false
 	}
-	const hexDigits = "0123456789ABCDEF"
-	var b strings.Builder
-	b.Grow(min(3*len(s), limit))
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !needsEscape(rune(c)) {
-			if b.Len()+1 > limit {
-				return b.String(), true
-			}
-			b.WriteByte(c)
-			continue
-		}
-		if b.Len()+3 > limit {
-			return b.String(), true
-		}
-		b.WriteByte('%')
-		b.WriteByte(hexDigits[c>>4])
-		b.WriteByte(hexDigits[c&0xf])
+	end := limit
+	// '%' only ever starts an escape in encoded text.
+	if i := strings.LastIndexByte(v[:end], '%'); i >= 0 && i+3 > end {
+		end = i
 	}
-	return b.String(), false
-}
-
-// needsEscape reports whether metaValue encodes c; any rune beyond ASCII is
-// encoded byte by byte.
-func needsEscape(c rune) bool {
-	return c <= ' ' || c >= 0x7f || c == '%'
+	return v[:end], true
 }

@@ -143,6 +143,9 @@ func (p *Processor) dispatch(ctx context.Context, records []events.SQSMessage, r
 	}
 	slots := make(chan struct{}, limit)
 	for i := range records {
+		if ctx.Err() != nil {
+			return
+		}
 		select {
 		case slots <- struct{}{}:
 		case <-ctx.Done():

@@ -171,27 +171,27 @@ func TestStoredObjectMetadata(t *testing.T) {
 			rec:         message("3f0c6d9e-0c1a-4b8e-9d5e-7a1b2c3d4e5f", `{"a":1}`, sent, genericAttrs("evt-1", "orders/create", `{"a":1}`)),
 			contentType: "application/json",
 			meta: map[string]string{
-				ingest.MetaSource: genericSource, ingest.MetaWebhookID: "evt-1", ingest.MetaTopic: "orders/create",
-				ingest.MetaMessageID: "3f0c6d9e-0c1a-4b8e-9d5e-7a1b2c3d4e5f", ingest.MetaReceivedAt: "2026-11-28T21:25:07.123Z",
+				contract.MetaSource: genericSource, contract.MetaWebhookID: "evt-1", contract.MetaTopic: "orders/create",
+				contract.MetaMessageID: "3f0c6d9e-0c1a-4b8e-9d5e-7a1b2c3d4e5f", contract.MetaReceivedAt: "2026-11-28T21:25:07.123Z",
 			},
 		},
 		{
 			name:        "binary body, no SentTimestamp, no topic",
 			rec:         withoutAttr(message("m-2", "\x00\x01binary", time.Time{}, genericAttrs("evt-2", "", "\x00\x01binary")), contract.AttrTopic),
 			contentType: "application/octet-stream",
-			meta:        map[string]string{ingest.MetaSource: genericSource, ingest.MetaWebhookID: "evt-2", ingest.MetaMessageID: "m-2", ingest.MetaTopic: "", ingest.MetaReceivedAt: ""},
+			meta:        map[string]string{contract.MetaSource: genericSource, contract.MetaWebhookID: "evt-2", contract.MetaMessageID: "m-2", contract.MetaTopic: "", contract.MetaReceivedAt: ""},
 		},
 		{
 			name:        "non-ASCII and control characters are percent-encoded",
 			rec:         message("m-3", `{}`, sent, genericAttrs("ü 100%\r\n", "naïve topic", `{}`)),
 			contentType: "application/json",
-			meta:        map[string]string{ingest.MetaWebhookID: "ü 100%\r\n", ingest.MetaTopic: "naïve topic"},
+			meta:        map[string]string{contract.MetaWebhookID: "ü 100%\r\n", contract.MetaTopic: "naïve topic"},
 		},
 		{
 			name:        "2 KB id and 2.8 KB topic are truncated to fit S3's 2 KB",
 			rec:         message("m-4", `{}`, sent, genericAttrs(strings.Repeat("i", 2048), longTopic, `{}`)),
 			contentType: "application/json",
-			meta:        map[string]string{ingest.MetaSource: genericSource, ingest.MetaMessageID: "m-4"},
+			meta:        map[string]string{contract.MetaSource: genericSource, contract.MetaMessageID: "m-4"},
 			truncated:   "webhook-id,topic",
 		},
 	}
@@ -235,12 +235,12 @@ func TestStoredObjectMetadata(t *testing.T) {
 					t.Errorf("metadata %s=%q decodes to %q (%v), want %q", k, raw, dec, err, want)
 				}
 			}
-			if tr := out.Metadata[ingest.MetaTruncated]; tr != tc.truncated {
+			if tr := out.Metadata[contract.MetaTruncated]; tr != tc.truncated {
 				t.Errorf("metadata truncated=%q, want %q", tr, tc.truncated)
 			}
 			if tc.truncated != "" {
-				id, _ := url.PathUnescape(out.Metadata[ingest.MetaWebhookID])
-				topic, _ := url.PathUnescape(out.Metadata[ingest.MetaTopic])
+				id, _ := url.PathUnescape(out.Metadata[contract.MetaWebhookID])
+				topic, _ := url.PathUnescape(out.Metadata[contract.MetaTopic])
 				if id == "" || !strings.HasPrefix(strings.Repeat("i", 2048), id) || topic == "" || !strings.HasPrefix(longTopic, topic) {
 					t.Errorf("truncated values %q, %q are not prefixes of the originals", id, topic)
 				}

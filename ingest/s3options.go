@@ -24,11 +24,13 @@ const (
 //
 // It sets the retry policy above (AWS_MAX_ATTEMPTS still overrides the
 // attempt count) and sends request checksums only when an operation requires
-// one, which PutObject does not. Integrity does not suffer: without a
+// one, which PutObject does not (this overrides
+// AWS_REQUEST_CHECKSUM_CALCULATION). Integrity does not suffer: without a
 // checksum the SDK signs the body's SHA-256, which S3 verifies. What it
-// avoids is the default aws-chunked encoding with a trailing checksum that the
-// SDK uses over HTTPS: S3-compatible test stores do not all decode it, and
-// gofakes3 v1.2.0 over TLS stores the chunk framing as the object's bytes.
+// avoids is config.LoadDefaultConfig's default, which over HTTPS sends the
+// body aws-chunked with a trailing checksum: S3-compatible test stores do not
+// all decode it, and gofakes3 v1.2.0 over TLS stores the chunk framing as the
+// object's bytes.
 func S3Options(o *s3.Options) {
 	o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) {
 		so.MaxAttempts = s3MaxAttempts

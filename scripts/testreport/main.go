@@ -178,7 +178,7 @@ func (r *report) packageEvent(e event, out io.Writer) {
 // which no test ran.
 func (r *report) verdict(out io.Writer, allowed map[testID]bool) int {
 	problems := 0
-	fmt.Fprintf(out, "\n%d packages with tests\n", r.Packages)
+	fmt.Fprintf(out, "\npackages with tests: %d\n", r.Packages)
 	for _, p := range slices.Compact(slices.Sorted(slices.Values(r.FailedPackages))) {
 		fmt.Fprintf(out, "FAILED package %s\n", p)
 		problems++
