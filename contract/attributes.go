@@ -28,7 +28,8 @@ type attributeMapping struct {
 
 // MessageAttributesMapping returns the JSON value of the SQS-SendMessage
 // integration's MessageAttributes request parameter for one source: the static
-// source name plus one attribute per header the preset maps.
+// source name, API Gateway's request time, and one attribute per header the
+// preset maps.
 //
 // Every mapped header must be one the sender always sends: API Gateway refuses
 // a request whose mapped header is missing, because SQS rejects empty values.
@@ -37,7 +38,8 @@ func MessageAttributesMapping(source string, p Preset) (string, error) {
 		return "", err
 	}
 	m := map[string]attributeMapping{
-		AttrSource: {DataType: "String", StringValue: source},
+		AttrSource:      {DataType: "String", StringValue: source},
+		AttrRequestTime: {DataType: "String", StringValue: "${context.requestTimeEpoch}"},
 	}
 	for attr, header := range p.Headers.ByAttribute() {
 		m[attr] = attributeMapping{DataType: "String", StringValue: "${request.header." + strings.ToLower(header) + "}"}

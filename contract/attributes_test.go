@@ -10,7 +10,8 @@ import (
 )
 
 // TestMessageAttributesMapping checks every preset's integration mapping:
-// exactly the preset's headers, lower-cased, plus the static source.
+// exactly the preset's headers, lower-cased, plus the static source and the
+// request time.
 func TestMessageAttributesMapping(t *testing.T) {
 	custom, err := contract.Custom{SignatureHeader: "X-Acme-Signature", IDHeader: "X-Acme-Delivery", TimestampHeader: "X-Acme-Time", SignedContent: "{timestamp}{body}"}.Preset()
 	if err != nil {
@@ -34,7 +35,10 @@ func TestMessageAttributesMapping(t *testing.T) {
 			if err := dec.Decode(&got); err != nil {
 				t.Fatalf("mapping %s is not a map of attributes: %v", raw, err)
 			}
-			want := map[string]attribute{contract.AttrSource: {"String", "orders-eu"}}
+			want := map[string]attribute{
+				contract.AttrSource:      {"String", "orders-eu"},
+				contract.AttrRequestTime: {"String", "${context.requestTimeEpoch}"},
+			}
 			for attr, header := range p.Headers.ByAttribute() {
 				want[attr] = attribute{"String", "${request.header." + strings.ToLower(header) + "}"}
 			}
