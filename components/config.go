@@ -196,11 +196,19 @@ func (r configReader) sources() ([]contract.Source, error) {
 	return sources, nil
 }
 
+// maxVersionSelector stands for the longest ":<version>" a secret parameter
+// selector is allowed to have: ten digits, more updates than a parameter
+// will ever see.
+const maxVersionSelector = ":9999999999"
+
 // environmentBytes is the size of the handler's environment for sources at
-// the longest possible bucket name.
+// the longest possible bucket name and parameter versions.
 func environmentBytes(sources []contract.Source, project, stack string) int {
-	sourcesJSON := mustMarshal(withParameters(sources, project, stack))
-	return len(contract.EnvSources) + len(sourcesJSON) + len(contract.EnvBucket) + maxBucketNameBytes
+	pinned := withParameters(sources, project, stack)
+	for i := range pinned {
+		pinned[i].SecretParameter += maxVersionSelector
+	}
+	return len(contract.EnvSources) + len(mustMarshal(pinned)) + len(contract.EnvBucket) + maxBucketNameBytes
 }
 
 // withParameters returns a copy of sources with SecretParameter filled in.

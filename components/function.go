@@ -2,6 +2,7 @@ package components
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
@@ -22,13 +23,16 @@ type ProcessorArgs struct {
 	LogGroupName     string
 	LogRetentionDays int
 
-	// Sources, with SecretParameter filled in, become the handler's
-	// WEBHOOK_SOURCES; SecretARNs are their parameters' ARNs.
-	Sources    []contract.Source
-	SecretARNs pulumi.StringArrayOutput
-	BucketName pulumi.StringOutput
-	BucketARN  pulumi.StringOutput
-	QueueARN   pulumi.StringOutput
+	// Sources become the handler's WEBHOOK_SOURCES, each with its
+	// SecretParameter set to the matching SecretSelectors entry: its
+	// parameter's name pinned to a version (see Secrets.Selectors).
+	// SecretARNs are the parameters' ARNs, in the same order.
+	Sources         []contract.Source
+	SecretSelectors pulumi.StringArrayOutput
+	SecretARNs      pulumi.StringArrayOutput
+	BucketName      pulumi.StringOutput
+	BucketARN       pulumi.StringOutput
+	QueueARN        pulumi.StringOutput
 
 	BatchSize             int
 	BatchingWindowSeconds int
@@ -98,8 +102,10 @@ func NewProcessor(ctx *pulumi.Context, name string, args *ProcessorArgs, opts ..
 		},
 		Environment: &lambda.FunctionEnvironmentArgs{
 			Variables: pulumi.StringMap{
-				contract.EnvBucket:  args.BucketName,
-				contract.EnvSources: pulumi.String(mustMarshal(args.Sources)),
+				contract.EnvBucket: args.BucketName,
+				contract.EnvSources: args.SecretSelectors.ApplyT(func(selectors []string) (string, error) {
+					return sourcesVariable(args.Sources, selectors)
+				}).(pulumi.StringOutput),
 			},
 		},
 	}, parent, pulumi.DependsOn([]pulumi.Resource{logs, role.Policy}))
@@ -131,4 +137,17 @@ func NewProcessor(ctx *pulumi.Context, name string, args *ProcessorArgs, opts ..
 		return nil, err
 	}
 	return p, nil
+}
+
+// sourcesVariable is the value of WEBHOOK_SOURCES: sources with each
+// SecretParameter set to the selector at the same index.
+func sourcesVariable(sources []contract.Source, selectors []string) (string, error) {
+	if len(selectors) != len(sources) {
+		return "", fmt.Errorf("%d secret selectors for %d sources", len(selectors), len(sources))
+	}
+	pinned := slices.Clone(sources)
+	for i := range pinned {
+		pinned[i].SecretParameter = selectors[i]
+	}
+	return mustMarshal(pinned), nil
 }

@@ -68,6 +68,7 @@ func NewIngest(ctx *pulumi.Context, name string, args *IngestArgs, opts ...pulum
 		LogGroupName:          prefix + "/processor",
 		LogRetentionDays:      cfg.LogRetentionDays,
 		Sources:               sources,
+		SecretSelectors:       in.Secrets.Selectors,
 		SecretARNs:            in.Secrets.ARNs,
 		BucketName:            in.Bucket.Name,
 		BucketARN:             in.Bucket.ARN,

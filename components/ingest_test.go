@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -193,7 +194,10 @@ func TestPresetsMapExactlyTheirHeaders(t *testing.T) {
 
 			var attrs map[string]struct{ DataType, StringValue string }
 			decodeJSON(t, "MessageAttributes", str(t, in, "requestParameters", "MessageAttributes"), &attrs)
-			want := map[string]string{contract.AttrSource: pc.source.Name}
+			want := map[string]string{
+				contract.AttrSource:      pc.source.Name,
+				contract.AttrRequestTime: "${context.requestTimeEpoch}",
+			}
 			for attr, header := range pc.headers {
 				want[attr] = "${request.header." + header + "}"
 			}
@@ -459,9 +463,12 @@ func TestFunction(t *testing.T) {
 	if len(sources) != len(presetCases) {
 		t.Fatalf("%d sources in the environment, want %d", len(sources), len(presetCases))
 	}
+	// Each source reads its own parameter at the version deployed with the
+	// function, so a changed secret changes the function's configuration.
 	for i, s := range sources {
 		want := presetCases[i].source
-		want.SecretParameter = "/webhook-ingest/dev/" + want.Name
+		param := "/webhook-ingest/dev/" + want.Name
+		want.SecretParameter = fmt.Sprintf("%s:%d", param, parameterVersion(param))
 		if mustMarshal(s) != mustMarshal(want) {
 			t.Errorf("source %d in the environment is %+v, want %+v", i, s, want)
 		}

@@ -3,6 +3,7 @@ package components
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
 	"os"
 	"path/filepath"
 	"sync"
@@ -112,6 +113,7 @@ func (c *cloud) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		set("arn", "arn:aws:logs:"+testRegion+":"+testAccount+":log-group:"+input("name"))
 	case "aws:ssm/parameter:Parameter":
 		set("arn", "arn:aws:ssm:"+testRegion+":"+testAccount+":parameter"+input("name"))
+		state["version"] = resource.NewProperty(float64(parameterVersion(input("name"))))
 	case "aws:lambda/function:Function":
 		set("arn", "arn:aws:lambda:"+testRegion+":"+testAccount+":function:"+args.Name)
 		set("name", args.Name)
@@ -119,6 +121,15 @@ func (c *cloud) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		set("apiEndpoint", "https://"+id+".execute-api."+testRegion+".amazonaws.com")
 	}
 	return id, state, nil
+}
+
+// parameterVersion is the version the mock cloud gives the SSM parameter
+// name: a different one per name, so that a test can tell which parameter a
+// version came from.
+func parameterVersion(name string) int {
+	h := fnv.New32a()
+	h.Write([]byte(name))
+	return 1 + int(h.Sum32()%997)
 }
 
 func (c *cloud) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {

@@ -26,6 +26,11 @@ type Secrets struct {
 
 	// ARNs are the parameter ARNs, in the order of SecretsArgs.Sources.
 	ARNs pulumi.StringArrayOutput
+	// Selectors are "<name>:<version>" of each parameter's current
+	// version, in the same order. The handler reads exactly these versions,
+	// so a changed secret changes the function's configuration and Lambda
+	// replaces every instance that still holds the old value.
+	Selectors pulumi.StringArrayOutput
 }
 
 // NewSecrets creates one parameter per source.
@@ -35,6 +40,7 @@ func NewSecrets(ctx *pulumi.Context, name string, args *SecretsArgs, opts ...pul
 		return nil, err
 	}
 	arns := make(pulumi.StringArray, 0, len(args.Sources))
+	selectors := make(pulumi.StringArray, 0, len(args.Sources))
 	for _, src := range args.Sources {
 		value, ok := args.Values[src.Name]
 		if !ok {
@@ -51,9 +57,11 @@ func NewSecrets(ctx *pulumi.Context, name string, args *SecretsArgs, opts ...pul
 			return nil, fmt.Errorf("create secret parameter of source %s: %w", src.Name, err)
 		}
 		arns = append(arns, p.Arn)
+		selectors = append(selectors, pulumi.Sprintf("%s:%d", p.Name, p.Version))
 	}
 	s.ARNs = arns.ToStringArrayOutput()
-	if err := ctx.RegisterResourceOutputs(s, pulumi.Map{"arns": s.ARNs}); err != nil {
+	s.Selectors = selectors.ToStringArrayOutput()
+	if err := ctx.RegisterResourceOutputs(s, pulumi.Map{"arns": s.ARNs, "selectors": s.Selectors}); err != nil {
 		return nil, err
 	}
 	return s, nil

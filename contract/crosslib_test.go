@@ -174,9 +174,9 @@ func TestStripeLibrary(t *testing.T) {
 	})
 
 	// stripe-go rejects only timestamps older than its tolerance; we reject
-	// both directions, measured from the SQS SentTimestamp. A Stripe
-	// timestamp after the message entered the queue means clock skew of more
-	// than five minutes or a forgery, so the difference costs nothing.
+	// both directions, measured from the delivery's arrival. A Stripe
+	// timestamp after the request arrived means clock skew of more than five
+	// minutes or a forgery, so the difference costs nothing.
 	t.Run("future timestamp: stripe-go accepts, we reject", func(t *testing.T) {
 		future := now.Add(10 * time.Minute)
 		signed := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: testBody, Secret: secret, Timestamp: future})

@@ -21,9 +21,10 @@ const (
 	MetaWebhookID = "webhook-id"
 	// MetaMessageID is the SQS message id of the delivery that stored it.
 	MetaMessageID = "sqs-message-id"
-	// MetaReceivedAt is when the delivery entered the queue, in UTC,
-	// formatted with ReceivedAtLayout. Parse it with time.RFC3339, which
-	// accepts any fraction of a second.
+	// MetaReceivedAt is when the delivery was received: API Gateway's
+	// request time (AttrRequestTime), else when it entered the queue (SQS's
+	// SentTimestamp); in UTC, formatted with ReceivedAtLayout. Parse it with
+	// time.RFC3339, which accepts any fraction of a second.
 	MetaReceivedAt = "received-at"
 	// MetaTruncated lists, comma-separated, the names whose values were cut
 	// short.
@@ -31,8 +32,9 @@ const (
 )
 
 // ReceivedAtLayout is the time layout of MetaReceivedAt: RFC 3339 with
-// milliseconds, the precision of SQS's SentTimestamp, so that values sort as
-// text and a replayed hand-off event carries the same time as the original.
+// milliseconds, the precision of both sources of the time, so that values
+// sort as text and a replayed hand-off event carries the same time as the
+// original.
 const ReceivedAtLayout = "2006-01-02T15:04:05.000Z07:00"
 
 // EncodeMetaValue makes s safe as a user-metadata value. S3 drops values that

@@ -227,8 +227,8 @@ func NewVerifier(s Scheme, secretValue string, tolerance time.Duration) (*Verifi
 
 // Verify checks d's signature against every secret (any match verifies) and,
 // for timestamped schemes, that the signed time lies within the tolerance of
-// received, the time the delivery entered the queue. It returns nil or an
-// error wrapping one of the Err rejection reasons.
+// received, the time the delivery arrived (AttrRequestTime). It returns nil
+// or an error wrapping one of the Err rejection reasons.
 //
 // The replay window is checked only once a secret matched, so that "outside
 // the replay window" always means an authentic but stale delivery.

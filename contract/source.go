@@ -13,6 +13,9 @@ const (
 	EnvBucket = "WEBHOOK_BUCKET"
 	// EnvSources holds the JSON array of Source values.
 	EnvSources = "WEBHOOK_SOURCES"
+	// EnvEventBus, when set, names the EventBridge bus (name or ARN) that
+	// receives one hand-off event per stored webhook; unset, none is sent.
+	EnvEventBus = "WEBHOOK_EVENT_BUS"
 )
 
 // Source is one configured sender. The stack config's sources list and the

@@ -84,7 +84,8 @@ func Load(ctx context.Context, awsCfg aws.Config, getenv func(string) string, lo
 }
 
 // getSecureStrings returns the decrypted values of the SecureString
-// parameters called names, keyed by name, and the names SSM does not have.
+// parameters called names, keyed by name as asked for (with its version
+// selector, if any), and the names SSM does not have.
 func getSecureStrings(ctx context.Context, client *ssm.Client, names []string) (values map[string]string, missing []string, err error) {
 	values = make(map[string]string, len(names))
 	for batch := range slices.Chunk(names, maxGetParameters) {
@@ -93,10 +94,13 @@ func getSecureStrings(ctx context.Context, client *ssm.Client, names []string) (
 			return nil, nil, fmt.Errorf("read secret parameters %s from SSM: %w", strings.Join(batch, ", "), err)
 		}
 		for _, p := range out.Parameters {
-			name := aws.ToString(p.Name)
-			// A parameter asked for by ARN may come back under its name.
-			if !slices.Contains(batch, name) && slices.Contains(batch, aws.ToString(p.ARN)) {
-				name = aws.ToString(p.ARN)
+			// A parameter asked for at a version ("name:3") comes back
+			// under its bare name with Selector ":3"; one asked for by ARN
+			// may come back under its name.
+			selector := aws.ToString(p.Selector)
+			name := aws.ToString(p.Name) + selector
+			if !slices.Contains(batch, name) && slices.Contains(batch, aws.ToString(p.ARN)+selector) {
+				name = aws.ToString(p.ARN) + selector
 			}
 			if p.Type != ssmtypes.ParameterTypeSecureString {
 				return nil, nil, fmt.Errorf("secret parameter %q is a %s, want %s: secrets are stored encrypted", name, p.Type, ssmtypes.ParameterTypeSecureString)

@@ -205,6 +205,57 @@ func TestLoadBatchesGetParameters(t *testing.T) {
 	}
 }
 
+// TestLoadPinnedVersions loads sources whose parameters are pinned to a
+// version, as the stack deploys them: each source gets exactly the version
+// it names, even when a newer one exists, so a warm function never mixes a
+// secret deployed with it and one changed after.
+func TestLoadPinnedVersions(t *testing.T) {
+	srv := ssmtest.NewServer(
+		ssmtest.Parameter{Name: ordersParam, Type: ssmtest.SecureString, Value: oldSecret},
+		ssmtest.Parameter{Name: ordersParam, Type: ssmtest.SecureString, Value: ordersSecret},
+		ssmtest.Parameter{Name: shopParam, Type: ssmtest.SecureString, Value: shopSecret},
+	)
+	defer srv.Close()
+	vars := map[string]string{
+		contract.EnvBucket: testBucket,
+		contract.EnvSources: sourcesJSON(t,
+			contract.Source{Name: "orders-v1", Preset: "generic", SecretParameter: ordersParam + ":1"},
+			contract.Source{Name: "orders-v2", Preset: "generic", SecretParameter: ordersParam + ":2"},
+			contract.Source{Name: "shop", Preset: "generic", SecretParameter: shopParam},
+		),
+	}
+	var logs bytes.Buffer
+	p, err := Load(context.Background(), awsConfig(srv.URL), env(vars), slog.New(slog.NewJSONHandler(&logs, nil)))
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	calls := srv.Calls()
+	if len(calls) != 1 {
+		t.Fatalf("GetParameters calls = %d, want 1: %+v", len(calls), calls)
+	}
+	if got, want := calls[0].Names, []string{ordersParam + ":1", ordersParam + ":2", shopParam}; !slices.Equal(got, want) {
+		t.Errorf("GetParameters names = %q, want %q", got, want)
+	}
+
+	body := []byte(`{"order":1}`)
+	for _, tc := range []struct {
+		source, secret string
+		want           error
+	}{
+		{"orders-v1", oldSecret, nil},
+		{"orders-v1", ordersSecret, contract.ErrNoMatchingSecret},
+		{"orders-v2", ordersSecret, nil},
+		{"orders-v2", oldSecret, contract.ErrNoMatchingSecret},
+		{"shop", shopSecret, nil},
+	} {
+		d := contract.Delivery{Body: body, Signature: hexHMAC(tc.secret, body), ID: "id-1"}
+		if err := p.Sources[tc.source].Verifier.Verify(d, time.Now()); err != tc.want {
+			t.Errorf("%s verifies a signature made with a %d-byte secret: %v, want %v", tc.source, len(tc.secret), err, tc.want)
+		}
+	}
+	assertNoSecret(t, logs.String())
+}
+
 func TestLoadBrokenConfiguration(t *testing.T) {
 	srv := newSSM(t)
 	closed := ssmtest.NewServer()
@@ -244,6 +295,12 @@ func TestLoadBrokenConfiguration(t *testing.T) {
 				contract.Source{Name: "gone-too", Preset: "slack", SecretParameter: missingParam + "-2"},
 			)},
 			want: []string{"not found", missingParam + ` (source "gone")`, missingParam + `-2 (source "gone-too")`},
+		},
+		{
+			name: "pinned version SSM does not have",
+			vars: map[string]string{contract.EnvBucket: testBucket, contract.EnvSources: sourcesJSON(t,
+				contract.Source{Name: "orders", Preset: "generic", SecretParameter: ordersParam + ":2"})},
+			want: []string{"not found", ordersParam + `:2 (source "orders")`},
 		},
 		{
 			name: "plain String parameter",

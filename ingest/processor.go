@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/webhook-ingest/webhook-ingest/contract"
+	"github.com/webhook-ingest/webhook-ingest/handoff"
 )
 
 // Defaults for the Processor's tuning fields.
@@ -36,8 +37,14 @@ type Processor struct {
 	Bucket string
 	// Sources maps a record's source attribute to its sender.
 	Sources map[string]Source
+	// Publisher, when not nil, receives one hand-off event per stored or
+	// duplicate record; a record whose event it fails to publish is retried.
+	Publisher *handoff.Publisher
 	// Logger receives one line per record and one per batch (default
-	// slog.Default()).
+	// slog.Default()). Each record line carries the record's metrics in
+	// CloudWatch Embedded Metric Format, which CloudWatch extracts only from
+	// top-level JSON members: give it a slog.JSONHandler writing to stdout,
+	// with no group.
 	Logger *slog.Logger
 	// Concurrency bounds the records of one batch in flight (default 10).
 	Concurrency int
@@ -103,7 +110,7 @@ collect:
 		for i := range ev.Records {
 			if !done[i] {
 				rec := &ev.Records[i]
-				finish(result{index: i, outcome: Retry, reason: reasonDeadline,
+				finish(result{index: i, outcome: Retry, code: contract.ReasonDeadline, reason: reasonDeadline,
 					source: attribute(rec, contract.AttrSource), id: attribute(rec, contract.AttrWebhookID)})
 			}
 		}
@@ -169,10 +176,10 @@ func (p *Processor) logger() *slog.Logger {
 // log lines.
 const maxLoggedValue = 256
 
-// logRecord writes the one outcome line of a record. It names the record,
-// never its body, signature or any secret.
+// logRecord writes the one outcome line of a record, which also carries its
+// metrics. It names the record, never its body, signature or any secret.
 func (p *Processor) logRecord(ctx context.Context, rec *events.SQSMessage, r result) {
-	attrs := make([]slog.Attr, 0, 6)
+	attrs := make([]slog.Attr, 0, 14)
 	attrs = append(attrs,
 		slog.String("source", clip(r.source)),
 		slog.String("webhook_id", clip(r.id)),
@@ -184,9 +191,17 @@ func (p *Processor) logRecord(ctx context.Context, rec *events.SQSMessage, r res
 		attrs = append(attrs, slog.String("reason", r.reason))
 		level = slog.LevelWarn
 	}
+	if r.warning != "" {
+		attrs = append(attrs, slog.String("warning", r.warning))
+		level = slog.LevelWarn
+	}
 	if r.key != "" {
 		attrs = append(attrs, slog.String("key", r.key))
 	}
+	if r.handedOff {
+		attrs = append(attrs, slog.Bool("published", r.published))
+	}
+	attrs = append(attrs, p.metricAttrs(r, time.Now())...)
 	p.logger().LogAttrs(ctx, level, "record", attrs...)
 }
 

@@ -19,32 +19,36 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/webhook-ingest/webhook-ingest/contract"
+	"github.com/webhook-ingest/webhook-ingest/handoff"
 )
 
 // Outcome is how one SQS record ended. Every record ends in exactly one.
 type Outcome string
 
-// Record outcomes, as they appear in the logs.
+// Record outcomes, as they appear in the logs and metrics.
 const (
-	// Stored means the body was written to S3 by this delivery.
-	Stored Outcome = "stored"
-	// Duplicate means an object already held this delivery's key.
-	Duplicate Outcome = "duplicate"
+	// Stored means the body was written to S3 by this delivery (and, with a
+	// hand-off, its event published).
+	Stored Outcome = contract.OutcomeStored
+	// Duplicate means an object already held this delivery's key (and, with
+	// a hand-off, its event was published again).
+	Duplicate Outcome = contract.OutcomeDuplicate
 	// Rejected means the record can never be stored (unknown source, bad
 	// signature, unusable id); it is logged with the reason and dropped.
-	Rejected Outcome = "rejected"
+	Rejected Outcome = contract.OutcomeRejected
 	// Retry means the record was reported in batchItemFailures so that SQS
 	// delivers it again (and, after maxReceiveCount, to the dead-letter
 	// queue).
-	Retry Outcome = "retry"
+	Retry Outcome = contract.OutcomeRetry
 )
 
 // Reasons that are not a verifier's or an S3 error's own text.
 const (
 	reasonUnknownSource = "unknown source"
-	reasonNoSentTime    = "missing SQS SentTimestamp: the replay window cannot be checked"
+	reasonNoReceiveTime = "missing receive time: no usable request-time attribute or SQS SentTimestamp, so the replay window cannot be checked"
 	reasonUnusableID    = "unusable id"
 	reasonDeadline      = "deadline: not finished before the invocation's safety margin"
+	warnRequestTime     = "request-time attribute is not Unix milliseconds: receive time taken from SQS SentTimestamp"
 )
 
 // sentTimestamp is the SQS system attribute holding, in milliseconds since
@@ -55,14 +59,20 @@ const sentTimestamp = "SentTimestamp"
 type result struct {
 	index   int
 	outcome Outcome
+	// code is the reason's contract.Reason* code, for rejected and retry.
+	code    string
 	reason  string
+	warning string
 	source  string
 	id      string
 	key     string
+	// handedOff reports that the record reached the hand-off, and published
+	// that its event was accepted.
+	handedOff, published bool
 }
 
-func (r result) end(o Outcome, reason string) result {
-	r.outcome, r.reason = o, reason
+func (r result) end(o Outcome, code, reason string) result {
+	r.outcome, r.code, r.reason = o, code, reason
 	return r
 }
 
@@ -73,20 +83,23 @@ func (p *Processor) process(ctx context.Context, index int, rec *events.SQSMessa
 	res = result{index: index, source: attribute(rec, contract.AttrSource), id: attribute(rec, contract.AttrWebhookID)}
 	defer func() {
 		if v := recover(); v != nil {
-			res = res.end(Retry, panicReason(v))
+			res = res.end(Retry, contract.ReasonPanic, panicReason(v))
 		}
 	}()
 
 	src, ok := p.Sources[res.source]
 	if !ok {
-		return res.end(Rejected, reasonUnknownSource)
+		return res.end(Rejected, contract.ReasonUnknownSource, reasonUnknownSource)
 	}
-	received, known := receivedAt(rec)
-	if !known && src.Preset.Scheme.UsesTimestamp() {
+	received, requestTimeOK := receivedAt(rec)
+	if !requestTimeOK {
+		res.warning = warnRequestTime
+	}
+	if received.IsZero() && src.Preset.Scheme.UsesTimestamp() {
 		// Judging the window against the time of processing would reject a
-		// good delivery that waited in a backlog. Real SQS always sets the
-		// attribute, so only a hand-made event lands here.
-		return res.end(Rejected, reasonNoSentTime)
+		// good delivery that waited in a backlog. Real SQS always sets
+		// SentTimestamp, so only a hand-made event lands here.
+		return res.end(Rejected, contract.ReasonMissingAttribute, reasonNoReceiveTime)
 	}
 	// The one copy of the body: verification, identification and the upload
 	// all read this slice.
@@ -98,19 +111,33 @@ func (p *Processor) process(ctx context.Context, index int, rec *events.SQSMessa
 		Timestamp: attribute(rec, contract.AttrTimestamp),
 	}
 	if err := src.Verifier.Verify(d, received); err != nil {
-		return res.end(Rejected, err.Error())
+		return res.end(Rejected, contract.VerifyReason(err), err.Error())
 	}
 	id, topic, err := src.Preset.Identify(d.ID, attribute(rec, contract.AttrTopic), body)
 	if err != nil {
-		return res.end(Rejected, reasonUnusableID+": "+err.Error())
+		return res.end(Rejected, contract.ReasonUnusableID, reasonUnusableID+": "+err.Error())
 	}
 	res.id = id
 	key, err := contract.ObjectKey(res.source, id)
 	if err != nil {
-		return res.end(Rejected, reasonUnusableID+": "+err.Error())
+		return res.end(Rejected, contract.ReasonUnusableID, reasonUnusableID+": "+err.Error())
 	}
 	res.key = key
-	return p.store(ctx, res, body, objectMetadata(res.source, id, topic, rec.MessageId, received))
+	res = p.store(ctx, res, body, objectMetadata(res.source, id, topic, rec.MessageId, received))
+	if p.Publisher == nil || (res.outcome != Stored && res.outcome != Duplicate) {
+		return res
+	}
+	// A duplicate is published too: the attempt that stored it may have
+	// failed to publish, and this one is its retry.
+	return p.handOff(ctx, res, handoff.Event{
+		Source:     res.source,
+		Topic:      topic,
+		WebhookID:  id,
+		Bucket:     p.Bucket,
+		Key:        key,
+		Size:       int64(len(body)),
+		ReceivedAt: received,
+	})
 }
 
 // store writes body under res.key unless an object is already there.
@@ -133,16 +160,16 @@ func (p *Processor) store(ctx context.Context, res result, body []byte, meta map
 	var respErr *awshttp.ResponseError
 	switch {
 	case err == nil:
-		return res.end(Stored, "")
+		return res.end(Stored, "", "")
 	case errors.As(err, &respErr) && respErr.HTTPStatusCode() == http.StatusPreconditionFailed:
-		return res.end(Duplicate, "")
+		return res.end(Duplicate, "", "")
 	case ctx.Err() != nil:
-		return res.end(Retry, reasonDeadline)
+		return res.end(Retry, contract.ReasonDeadline, reasonDeadline)
 	default:
 		// Everything else is retried, AccessDenied included: it is a
 		// configuration fault, and redelivery (or the dead-letter queue)
 		// keeps the delivery until someone fixes it.
-		return res.end(Retry, s3Reason(err))
+		return res.end(Retry, contract.ReasonStoreFailed, s3Reason(err))
 	}
 }
 
@@ -169,10 +196,32 @@ func attribute(rec *events.SQSMessage, name string) string {
 	return ""
 }
 
-// receivedAt returns the record's SentTimestamp and whether it had a usable
-// one.
-func receivedAt(rec *events.SQSMessage) (time.Time, bool) {
-	ms, err := strconv.ParseInt(rec.Attributes[sentTimestamp], 10, 64)
+// receivedAt returns when the record was received: API Gateway's request
+// time when the record has a usable request-time attribute, else its
+// SentTimestamp, else the zero time. requestTimeOK is false when a
+// request-time attribute is present but unusable.
+//
+// The request time comes first because it survives a dead-letter redrive,
+// which gives the moved message a new SentTimestamp: a timestamped webhook
+// redriven later than its sender's tolerance would otherwise be rejected.
+// An unusable one is not a reason to drop a delivery whose signature may be
+// good: API Gateway writes the attribute, so it means a broken mapping or a
+// hand-made message, and SentTimestamp is still a trustworthy time.
+func receivedAt(rec *events.SQSMessage) (received time.Time, requestTimeOK bool) {
+	a, present := rec.MessageAttributes[contract.AttrRequestTime]
+	if present {
+		if t, ok := unixMilli(aws.ToString(a.StringValue)); ok {
+			return t, true
+		}
+	}
+	t, _ := unixMilli(rec.Attributes[sentTimestamp])
+	return t, !present
+}
+
+// unixMilli parses decimal Unix milliseconds; the zero time and false when s
+// is not a positive number of them.
+func unixMilli(s string) (time.Time, bool) {
+	ms, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || ms <= 0 {
 		return time.Time{}, false
 	}

@@ -2,6 +2,10 @@
 // real wire protocol (AWS JSON 1.1) for GetParameters, the one call the
 // handler makes, so that tests exercise the SDK's serialisation, signing and
 // error decoding rather than an interface invented for mocking.
+//
+// Like SSM, it keeps every version of a parameter and answers a name with a
+// version selector ("/app/secret:2") with that version, returning the bare
+// name and the selector (":2") separately.
 package ssmtest
 
 import (
@@ -11,6 +15,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -26,7 +31,7 @@ const (
 // more with a ValidationException.
 const MaxNames = 10
 
-// Parameter is one stored parameter.
+// Parameter is one stored parameter version.
 type Parameter struct {
 	Name  string
 	Type  string
@@ -44,17 +49,20 @@ type Call struct {
 type Server struct {
 	URL string
 
-	srv    *httptest.Server
-	mu     sync.Mutex
-	params map[string]Parameter
+	srv *httptest.Server
+	mu  sync.Mutex
+	// params maps each name to its versions, oldest (version 1) first.
+	params map[string][]Parameter
 	calls  []Call
 }
 
-// NewServer starts a server holding params. Close it when done.
+// NewServer starts a server holding params. Parameters that share a name are
+// the versions of one parameter, oldest first: the first is version 1 and
+// the last is the current value. Close the server when done.
 func NewServer(params ...Parameter) *Server {
-	s := &Server{params: make(map[string]Parameter, len(params))}
+	s := &Server{params: make(map[string][]Parameter, len(params))}
 	for _, p := range params {
-		s.params[p.Name] = p
+		s.params[p.Name] = append(s.params[p.Name], p)
 	}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
 	s.URL = s.srv.URL
@@ -81,6 +89,7 @@ type parameterJSON struct {
 	DataType         string
 	LastModifiedDate float64
 	Name             string
+	Selector         string `json:",omitempty"`
 	Type             string
 	Value            string
 	Version          int64
@@ -126,7 +135,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	s.calls = append(s.calls, Call{Names: slices.Clone(in.Names), WithDecryption: decrypt})
 	var out getParametersOutput
 	for _, name := range in.Names {
-		p, ok := s.params[name]
+		p, version, selector, ok := s.lookup(name)
 		if !ok {
 			out.InvalidParameters = append(out.InvalidParameters, name)
 			continue
@@ -141,9 +150,10 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			DataType:         "text",
 			LastModifiedDate: float64(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Unix()),
 			Name:             p.Name,
+			Selector:         selector,
 			Type:             p.Type,
 			Value:            value,
-			Version:          1,
+			Version:          version,
 		})
 	}
 	s.mu.Unlock()
@@ -152,6 +162,26 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	slices.SortFunc(out.Parameters, func(a, b parameterJSON) int { return strings.Compare(a.Name, b.Name) })
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 	_ = json.NewEncoder(w).Encode(out)
+}
+
+// lookup finds the parameter version a requested name asks for: the current
+// one for a bare name, the given one for "name:<version>". Labels
+// ("name:<label>") are never found, as this server attaches none. It reports
+// the version and the selector to return. The caller holds s.mu.
+func (s *Server) lookup(requested string) (p Parameter, version int64, selector string, ok bool) {
+	name, sel, versioned := strings.Cut(requested, ":")
+	versions := s.params[name]
+	if len(versions) == 0 {
+		return Parameter{}, 0, "", false
+	}
+	if !versioned {
+		return versions[len(versions)-1], int64(len(versions)), "", true
+	}
+	v, err := strconv.ParseInt(sel, 10, 64)
+	if err != nil || v < 1 || v > int64(len(versions)) {
+		return Parameter{}, 0, "", false
+	}
+	return versions[v-1], v, ":" + sel, true
 }
 
 func writeError(w http.ResponseWriter, status int, code, message string) {

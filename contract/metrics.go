@@ -1,0 +1,103 @@
+package contract
+
+import "errors"
+
+// The handler's CloudWatch metrics, which it writes in Embedded Metric Format
+// on each record's log line, and which the stack's alarms and dashboard read.
+//
+// Every record counts 1 in MetricRecords with these dimension sets:
+//
+//	[Outcome]                  every record
+//	[Source, Outcome]          records of a configured source
+//	[Outcome, Reason]          rejected and retried records
+//	[Source, Outcome, Reason]  rejected and retried records of a configured source
+//
+// A record whose source is not configured has no Source dimension, so that a
+// hand-made message cannot create metrics at will. Summing the per-source
+// metrics therefore leaves out unknown_source rejections; the [Outcome] and
+// [Outcome, Reason] metrics count everything.
+const (
+	MetricNamespace = "WebhookIngest"
+	// MetricRecords counts records, unit Count.
+	MetricRecords = "Records"
+
+	// DimensionSource is the configured source name.
+	DimensionSource = "Source"
+	// DimensionOutcome is one of the Outcome values.
+	DimensionOutcome = "Outcome"
+	// DimensionReason is one of the Reason codes.
+	DimensionReason = "Reason"
+)
+
+// Record outcomes: every SQS record ends in exactly one. They are the values
+// of DimensionOutcome and of the "outcome" field of the handler's logs.
+const (
+	OutcomeStored    = "stored"
+	OutcomeDuplicate = "duplicate"
+	OutcomeRejected  = "rejected"
+	OutcomeRetry     = "retry"
+)
+
+// Reason codes of rejected records: the values of DimensionReason. They are
+// stable and few, unlike the log's free-text reason.
+const (
+	ReasonMissingSignature   = "missing_signature"
+	ReasonMalformedSignature = "malformed_signature"
+	ReasonMissingTimestamp   = "missing_timestamp"
+	ReasonMalformedTimestamp = "malformed_timestamp"
+	ReasonNoMatchingSecret   = "no_matching_secret"
+	ReasonOutsideWindow      = "outside_window"
+	// ReasonUnverified is a verifier error that wraps none of the Err
+	// rejection reasons; Verifier never returns one.
+	ReasonUnverified = "unverified"
+	// ReasonUnknownSource: the source attribute names no configured source.
+	ReasonUnknownSource = "unknown_source"
+	// ReasonMissingAttribute: a timestamped scheme's record has no usable
+	// receive time (neither AttrRequestTime nor SQS's SentTimestamp).
+	ReasonMissingAttribute = "missing_attribute"
+	// ReasonUnusableID: the delivery id is empty or blank.
+	ReasonUnusableID = "unusable_id"
+)
+
+// Reason codes of retried records.
+const (
+	// ReasonStoreFailed: S3 PutObject failed.
+	ReasonStoreFailed = "store_failed"
+	// ReasonPublishFailed: stored, but the hand-off event was not published.
+	ReasonPublishFailed = "publish_failed"
+	// ReasonDeadline: not finished before the invocation's safety margin.
+	ReasonDeadline = "deadline"
+	// ReasonPanic: processing the record panicked.
+	ReasonPanic = "panic"
+)
+
+// SignatureReasons are the rejection codes of deliveries that reached a
+// configured source and failed verification: what a wrong secret or a forger
+// produces.
+var SignatureReasons = []string{
+	ReasonMissingSignature, ReasonMalformedSignature, ReasonMissingTimestamp,
+	ReasonMalformedTimestamp, ReasonNoMatchingSecret, ReasonOutsideWindow, ReasonUnverified,
+}
+
+var verifyReasons = []struct {
+	err  error
+	code string
+}{
+	{ErrMissingSignature, ReasonMissingSignature},
+	{ErrMalformedSignature, ReasonMalformedSignature},
+	{ErrMissingTimestamp, ReasonMissingTimestamp},
+	{ErrMalformedTimestamp, ReasonMalformedTimestamp},
+	{ErrNoMatchingSecret, ReasonNoMatchingSecret},
+	{ErrOutsideWindow, ReasonOutsideWindow},
+}
+
+// VerifyReason returns the reason code of an error from Verifier.Verify: the
+// code of the Err rejection reason it wraps, else ReasonUnverified.
+func VerifyReason(err error) string {
+	for _, r := range verifyReasons {
+		if errors.Is(err, r.err) {
+			return r.code
+		}
+	}
+	return ReasonUnverified
+}
