@@ -3,6 +3,7 @@ package components
 import (
 	"encoding/json"
 	"fmt"
+	"net/mail"
 	"slices"
 	"strconv"
 	"strings"
@@ -35,6 +36,35 @@ type Config struct {
 	ThrottlingBurstLimit  int
 	ThrottlingRateLimit   int
 	ForceDestroy          bool
+
+	// EventBus creates the stack's EventBridge bus and has the handler
+	// publish one hand-off event per stored webhook on it.
+	EventBus bool
+	// Dashboard creates the stack's CloudWatch dashboard.
+	Dashboard bool
+	Alarms    AlarmConfig
+}
+
+// AlarmConfig switches the stack's alarms on and off and sets their
+// thresholds. Every alarm looks at one 5-minute period and fires when the
+// value is above its threshold.
+type AlarmConfig struct {
+	// Email, when set, subscribes this address to an SNS topic that every
+	// alarm notifies when it fires and when it recovers.
+	Email string
+
+	DeadLetterQueue            bool
+	QueueAge                   bool
+	QueueAgeSeconds            int
+	FunctionErrors             bool
+	FunctionErrorsThreshold    int
+	FunctionThrottles          bool
+	FunctionThrottlesThreshold int
+	// Rejected creates one alarm per source on its rejected records.
+	Rejected          bool
+	RejectedThreshold int
+	API5xx            bool
+	API5xxThreshold   int
 }
 
 // Lambda architectures (the values AWS accepts in a function's Architectures).
@@ -57,7 +87,22 @@ var defaults = Config{
 	ThrottlingBurstLimit:  200,
 	ThrottlingRateLimit:   100,
 	ForceDestroy:          false,
+	EventBus:              false,
+	Dashboard:             true,
+	Alarms: AlarmConfig{
+		DeadLetterQueue:   true,
+		QueueAge:          true,
+		QueueAgeSeconds:   900,
+		FunctionErrors:    true,
+		FunctionThrottles: true,
+		Rejected:          true,
+		API5xx:            true,
+	},
 }
+
+// maxAlarmThreshold bounds the count thresholds: far above anything one
+// stack sees in five minutes.
+const maxAlarmThreshold = 1000000
 
 // logRetentionValues are the retention periods CloudWatch Logs accepts; 0
 // keeps events forever.
@@ -99,9 +144,35 @@ func LoadConfig(ctx *pulumi.Context) (Config, error) {
 		{"logRetentionDays", &cfg.LogRetentionDays, 0, 3653},
 		{"throttlingBurstLimit", &cfg.ThrottlingBurstLimit, 1, 5000},
 		{"throttlingRateLimit", &cfg.ThrottlingRateLimit, 1, 10000},
+		// From a minute to the main queue's retention: an older message
+		// has expired.
+		{"alarmQueueAgeSeconds", &cfg.Alarms.QueueAgeSeconds, 60, queueRetentionSeconds},
+		{"alarmFunctionErrorsThreshold", &cfg.Alarms.FunctionErrorsThreshold, 0, maxAlarmThreshold},
+		{"alarmFunctionThrottlesThreshold", &cfg.Alarms.FunctionThrottlesThreshold, 0, maxAlarmThreshold},
+		{"alarmRejectedThreshold", &cfg.Alarms.RejectedThreshold, 0, maxAlarmThreshold},
+		{"alarmApi5xxThreshold", &cfg.Alarms.API5xxThreshold, 0, maxAlarmThreshold},
 	}
 	for _, s := range ints {
 		if err := r.intInRange(s.key, s.dst, s.min, s.max); err != nil {
+			return Config{}, err
+		}
+	}
+	bools := []struct {
+		key string
+		dst *bool
+	}{
+		{"forceDestroy", &cfg.ForceDestroy},
+		{"eventBus", &cfg.EventBus},
+		{"dashboard", &cfg.Dashboard},
+		{"alarmDeadLetterQueue", &cfg.Alarms.DeadLetterQueue},
+		{"alarmQueueAge", &cfg.Alarms.QueueAge},
+		{"alarmFunctionErrors", &cfg.Alarms.FunctionErrors},
+		{"alarmFunctionThrottles", &cfg.Alarms.FunctionThrottles},
+		{"alarmRejected", &cfg.Alarms.Rejected},
+		{"alarmApi5xx", &cfg.Alarms.API5xx},
+	}
+	for _, s := range bools {
+		if err := r.boolean(s.key, s.dst); err != nil {
 			return Config{}, err
 		}
 	}
@@ -119,14 +190,26 @@ func LoadConfig(ctx *pulumi.Context) (Config, error) {
 		}
 		cfg.Architecture = v
 	}
-	if v, ok := r.get("forceDestroy"); ok {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return Config{}, fmt.Errorf("%s = %q is not a boolean: set it to true or false", r.key("forceDestroy"), v)
-		}
-		cfg.ForceDestroy = b
+	if cfg.Alarms.Email, err = r.email("alarmEmail"); err != nil {
+		return Config{}, err
+	}
+	if n := environmentBytes(cfg, r.ctx.Project(), r.ctx.Stack()); n > maxEnvironmentBytes {
+		return Config{}, fmt.Errorf("%s: %d sources need %d bytes of Lambda environment, over its %d-byte limit: split the sources across stacks",
+			r.key("sources"), len(cfg.Sources), n, maxEnvironmentBytes)
 	}
 	return cfg, nil
+}
+
+// stackName returns the name of the stack's resources that need one unique
+// in the account and region (event bus, alarms, dashboard):
+// "<project>-<stack>", with the characters dashboard names refuse replaced.
+func stackName(project, stack string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '-' || r == '_' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' {
+			return r
+		}
+		return '-'
+	}, project+"-"+stack)
 }
 
 // secretParameterName returns the name of the SSM parameter that holds the
@@ -160,6 +243,33 @@ func (r configReader) intInRange(k string, dst *int, lo, hi int) error {
 	return nil
 }
 
+func (r configReader) boolean(k string, dst *bool) error {
+	v, ok := r.get(k)
+	if !ok {
+		return nil
+	}
+	b, err := strconv.ParseBool(strings.TrimSpace(v))
+	if err != nil {
+		return fmt.Errorf("%s = %q is not a boolean: set it to true or false", r.key(k), v)
+	}
+	*dst = b
+	return nil
+}
+
+// email reads an optional plain e-mail address ("ops@example.com"); unset
+// or empty means none.
+func (r configReader) email(k string) (string, error) {
+	v, ok := r.get(k)
+	if !ok || v == "" {
+		return "", nil
+	}
+	a, err := mail.ParseAddress(v)
+	if err != nil || a.Name != "" || a.Address != v || !strings.Contains(v[strings.LastIndex(v, "@")+1:], ".") {
+		return "", fmt.Errorf("%s = %q is not a plain e-mail address: set it to one such as ops@example.com, or remove it (pulumi config rm %s) to send no notifications", r.key(k), v, k)
+	}
+	return v, nil
+}
+
 func (r configReader) sources() ([]contract.Source, error) {
 	k := r.key("sources")
 	example := "pulumi config set --path 'sources[0].name' orders && pulumi config set --path 'sources[0].preset' generic"
@@ -189,10 +299,6 @@ func (r configReader) sources() ([]contract.Source, error) {
 			return nil, fmt.Errorf("%s[%d]: remove secretParameter: the program names each source's parameter itself", k, i)
 		}
 	}
-	if n := environmentBytes(sources, r.ctx.Project(), r.ctx.Stack()); n > maxEnvironmentBytes {
-		return nil, fmt.Errorf("%s: %d sources need %d bytes of Lambda environment, over its %d-byte limit: split the sources across stacks",
-			k, len(sources), n, maxEnvironmentBytes)
-	}
 	return sources, nil
 }
 
@@ -201,14 +307,18 @@ func (r configReader) sources() ([]contract.Source, error) {
 // will ever see.
 const maxVersionSelector = ":9999999999"
 
-// environmentBytes is the size of the handler's environment for sources at
-// the longest possible bucket name and parameter versions.
-func environmentBytes(sources []contract.Source, project, stack string) int {
-	pinned := withParameters(sources, project, stack)
+// environmentBytes is the size of the handler's environment for cfg at the
+// longest possible bucket name and parameter versions.
+func environmentBytes(cfg Config, project, stack string) int {
+	pinned := withParameters(cfg.Sources, project, stack)
 	for i := range pinned {
 		pinned[i].SecretParameter += maxVersionSelector
 	}
-	return len(contract.EnvSources) + len(mustMarshal(pinned)) + len(contract.EnvBucket) + maxBucketNameBytes
+	n := len(contract.EnvSources) + len(mustMarshal(pinned)) + len(contract.EnvBucket) + maxBucketNameBytes
+	if cfg.EventBus {
+		n += len(contract.EnvEventBus) + len(stackName(project, stack))
+	}
+	return n
 }
 
 // withParameters returns a copy of sources with SecretParameter filled in.

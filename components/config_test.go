@@ -33,8 +33,35 @@ func manySources(n int) (sources, secrets string) {
 	return mustMarshal(src), mustMarshal(sec)
 }
 
+// sourcesThatFitOnlyWithoutBus returns the most sources whose environment
+// fits Lambda's limit without the event bus variable, and does not with it.
+func sourcesThatFitOnlyWithoutBus(t *testing.T) (sources, secrets string) {
+	t.Helper()
+	for n := 1; n < 100; n++ {
+		src, sec := manySources(n + 1)
+		var cfg Config
+		if err := json.Unmarshal([]byte(src), &cfg.Sources); err != nil {
+			t.Fatal(err)
+		}
+		if environmentBytes(cfg, testProject, testStack) > maxEnvironmentBytes {
+			src, sec = manySources(n)
+			if err := json.Unmarshal([]byte(src), &cfg.Sources); err != nil {
+				t.Fatal(err)
+			}
+			cfg.EventBus = true
+			if environmentBytes(cfg, testProject, testStack) <= maxEnvironmentBytes {
+				t.Skipf("%d sources fit with the event bus too; no count fits only without it", n)
+			}
+			return src, sec
+		}
+	}
+	t.Fatal("100 sources fit in the environment")
+	return "", ""
+}
+
 func TestConfigErrors(t *testing.T) {
 	manySrc, manySec := manySources(40)
+	fitSrc, fitSec := sourcesThatFitOnlyWithoutBus(t)
 	cases := []struct {
 		name string
 		// key is the configuration key the error must name; set replaces
@@ -85,6 +112,25 @@ func TestConfigErrors(t *testing.T) {
 		{"rate zero", "throttlingRateLimit", map[string]string{"throttlingRateLimit": "0"}, true, "webhook-ingest:throttlingRateLimit = 0 is out of range: set it between 1 and 10000"},
 		{"rate not an integer", "throttlingRateLimit", map[string]string{"throttlingRateLimit": "1.5"}, true, `webhook-ingest:throttlingRateLimit = "1.5" is not a whole number`},
 		{"forceDestroy not a bool", "forceDestroy", map[string]string{"forceDestroy": "yes"}, true, `webhook-ingest:forceDestroy = "yes" is not a boolean: set it to true or false`},
+		{"eventBus not a bool", "eventBus", map[string]string{"eventBus": "on"}, true, `webhook-ingest:eventBus = "on" is not a boolean: set it to true or false`},
+		{"event bus over the environment limit", "sources", map[string]string{"sources": fitSrc, "secrets": fitSec, "eventBus": "true"}, true, "over its 4096-byte limit"},
+		{"dashboard not a bool", "dashboard", map[string]string{"dashboard": "maybe"}, true, `webhook-ingest:dashboard = "maybe" is not a boolean`},
+		{"alarmEmail without domain", "alarmEmail", map[string]string{"alarmEmail": "ops"}, true, `webhook-ingest:alarmEmail = "ops" is not a plain e-mail address: set it to one such as ops@example.com, or remove it (pulumi config rm alarmEmail)`},
+		{"alarmEmail with a display name", "alarmEmail", map[string]string{"alarmEmail": "Ops <ops@example.com>"}, true, "is not a plain e-mail address"},
+		{"alarmEmail without a dot in the domain", "alarmEmail", map[string]string{"alarmEmail": "ops@localhost"}, true, "is not a plain e-mail address"},
+		{"alarmEmail with spaces", "alarmEmail", map[string]string{"alarmEmail": " ops@example.com"}, true, "is not a plain e-mail address"},
+		{"alarmDeadLetterQueue not a bool", "alarmDeadLetterQueue", map[string]string{"alarmDeadLetterQueue": "enabled"}, true, `webhook-ingest:alarmDeadLetterQueue = "enabled" is not a boolean`},
+		{"alarmQueueAge not a bool", "alarmQueueAge", map[string]string{"alarmQueueAge": "900"}, true, `webhook-ingest:alarmQueueAge = "900" is not a boolean`},
+		{"queue age below a minute", "alarmQueueAgeSeconds", map[string]string{"alarmQueueAgeSeconds": "59"}, true, "webhook-ingest:alarmQueueAgeSeconds = 59 is out of range: set it between 60 and 345600"},
+		{"queue age beyond retention", "alarmQueueAgeSeconds", map[string]string{"alarmQueueAgeSeconds": "345601"}, true, "between 60 and 345600"},
+		{"alarmFunctionErrors not a bool", "alarmFunctionErrors", map[string]string{"alarmFunctionErrors": "y"}, true, `webhook-ingest:alarmFunctionErrors = "y" is not a boolean`},
+		{"negative errors threshold", "alarmFunctionErrorsThreshold", map[string]string{"alarmFunctionErrorsThreshold": "-1"}, true, "webhook-ingest:alarmFunctionErrorsThreshold = -1 is out of range: set it between 0 and 1000000"},
+		{"alarmFunctionThrottles not a bool", "alarmFunctionThrottles", map[string]string{"alarmFunctionThrottles": "n"}, true, `webhook-ingest:alarmFunctionThrottles = "n" is not a boolean`},
+		{"throttles threshold not a number", "alarmFunctionThrottlesThreshold", map[string]string{"alarmFunctionThrottlesThreshold": "few"}, true, `webhook-ingest:alarmFunctionThrottlesThreshold = "few" is not a whole number`},
+		{"alarmRejected not a bool", "alarmRejected", map[string]string{"alarmRejected": "always"}, true, `webhook-ingest:alarmRejected = "always" is not a boolean`},
+		{"rejected threshold too large", "alarmRejectedThreshold", map[string]string{"alarmRejectedThreshold": "1000001"}, true, "webhook-ingest:alarmRejectedThreshold = 1000001 is out of range: set it between 0 and 1000000"},
+		{"alarmApi5xx not a bool", "alarmApi5xx", map[string]string{"alarmApi5xx": "5xx"}, true, `webhook-ingest:alarmApi5xx = "5xx" is not a boolean`},
+		{"negative 5xx threshold", "alarmApi5xxThreshold", map[string]string{"alarmApi5xxThreshold": "-5"}, true, "webhook-ingest:alarmApi5xxThreshold = -5 is out of range"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

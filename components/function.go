@@ -33,6 +33,8 @@ type ProcessorArgs struct {
 	BucketName      pulumi.StringOutput
 	BucketARN       pulumi.StringOutput
 	QueueARN        pulumi.StringOutput
+	// EventBus, when not nil, receives the hand-off events.
+	EventBus *Bus
 
 	BatchSize             int
 	BatchingWindowSeconds int
@@ -69,19 +71,37 @@ func NewProcessor(ctx *pulumi.Context, name string, args *ProcessorArgs, opts ..
 	for i, s := range args.Sources {
 		names[i] = s.Name
 	}
-	policy := pulumi.All(logs.Arn, args.QueueARN, args.BucketARN, args.SecretARNs).ApplyT(func(v []any) string {
-		return processorPolicy(processorGrants{
+	arns := []any{logs.Arn, args.QueueARN, args.BucketARN, args.SecretARNs}
+	if args.EventBus != nil {
+		arns = append(arns, args.EventBus.ARN)
+	}
+	policy := pulumi.All(arns...).ApplyT(func(v []any) string {
+		g := processorGrants{
 			LogGroupARN:   v[0].(string),
 			QueueARN:      v[1].(string),
 			BucketARN:     v[2].(string),
 			Sources:       names,
 			ParameterARNs: v[3].([]string),
-		}).String()
+		}
+		if args.EventBus != nil {
+			g.EventBusARN = v[4].(string)
+		}
+		return processorPolicy(g).String()
 	}).(pulumi.StringOutput)
 	role, err := newServiceRole(ctx, name, "lambda.amazonaws.com",
 		"Webhook processor: consume the webhook queue, store bodies, read source secrets", policy, parent)
 	if err != nil {
 		return nil, err
+	}
+
+	env := pulumi.StringMap{
+		contract.EnvBucket: args.BucketName,
+		contract.EnvSources: args.SecretSelectors.ApplyT(func(selectors []string) (string, error) {
+			return sourcesVariable(args.Sources, selectors)
+		}).(pulumi.StringOutput),
+	}
+	if args.EventBus != nil {
+		env[contract.EnvEventBus] = args.EventBus.Name
 	}
 
 	// The function waits for its log group, so its first lines never land
@@ -100,14 +120,7 @@ func NewProcessor(ctx *pulumi.Context, name string, args *ProcessorArgs, opts ..
 			LogFormat: pulumi.String("JSON"),
 			LogGroup:  logs.Name,
 		},
-		Environment: &lambda.FunctionEnvironmentArgs{
-			Variables: pulumi.StringMap{
-				contract.EnvBucket: args.BucketName,
-				contract.EnvSources: args.SecretSelectors.ApplyT(func(selectors []string) (string, error) {
-					return sourcesVariable(args.Sources, selectors)
-				}).(pulumi.StringOutput),
-			},
-		},
+		Environment: &lambda.FunctionEnvironmentArgs{Variables: env},
 	}, parent, pulumi.DependsOn([]pulumi.Resource{logs, role.Policy}))
 	if err != nil {
 		return nil, fmt.Errorf("create function: %w", err)

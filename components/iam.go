@@ -5,6 +5,8 @@ import (
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/webhook-ingest/webhook-ingest/handoff"
 )
 
 // Every IAM policy and the bucket policy are written in this file, so that
@@ -62,20 +64,28 @@ type processorGrants struct {
 	// "<source>/" (contract.ObjectKey), so writes are granted per prefix.
 	Sources       []string
 	ParameterARNs []string
+	// EventBusARN is the hand-off bus, "" when the stack has none.
+	EventBusARN string
 }
 
 // processorPolicy is the execution role's policy: write its own log group,
 // consume its queue (the actions the SQS event source mapping needs), create
-// objects under the sources' prefixes, and read exactly the sources' secret
-// parameters. The parameters use the AWS managed key aws/ssm, whose key
-// policy lets every principal of the account decrypt through SSM, so no
-// kms:Decrypt grant is needed.
+// objects under the sources' prefixes, read exactly the sources' secret
+// parameters, and put hand-off events on the stack's bus, if it has one.
+//
+// The parameters use the AWS managed key aws/ssm, whose key policy lets every
+// principal of the account decrypt through SSM, so no kms:Decrypt grant is
+// needed. The handler asks for them at a version ("name:3"); SSM authorizes
+// that against the parameter's ARN, which has no version.
+//
+// Events may go only to the stack's bus and only with the hand-off source,
+// so the function cannot pose as another application on it.
 func processorPolicy(g processorGrants) policyDocument {
 	objects := make([]string, len(g.Sources))
 	for i, s := range g.Sources {
 		objects[i] = g.BucketARN + "/" + s + "/*"
 	}
-	return policyDocument{Version: policyVersion, Statement: []statement{
+	doc := policyDocument{Version: policyVersion, Statement: []statement{
 		{
 			Sid:      "WriteOwnLogs",
 			Effect:   "Allow",
@@ -99,6 +109,59 @@ func processorPolicy(g processorGrants) policyDocument {
 			Effect:   "Allow",
 			Action:   []string{"ssm:GetParameters"},
 			Resource: g.ParameterARNs,
+		},
+	}}
+	if g.EventBusARN != "" {
+		doc.Statement = append(doc.Statement, statement{
+			Sid:       "PublishHandoffEvents",
+			Effect:    "Allow",
+			Action:    []string{"events:PutEvents"},
+			Resource:  []string{g.EventBusARN},
+			Condition: map[string]map[string]string{"StringEquals": {"events:source": handoff.EventSource}},
+		})
+	}
+	return doc
+}
+
+// alarmTopicPolicy lets CloudWatch publish to the alarm topic for the
+// stack's own alarms only (names starting with alarmPrefix) in its account
+// and region, which keeps another account's alarms from using it. The
+// account's own principals need no statement: their IAM policies suffice.
+func alarmTopicPolicy(topicARN string, loc location, alarmPrefix string) policyDocument {
+	return policyDocument{Version: policyVersion, Statement: []statement{{
+		Sid:       "CloudWatchAlarmsPublish",
+		Effect:    "Allow",
+		Principal: map[string]string{"Service": "cloudwatch.amazonaws.com"},
+		Action:    []string{"sns:Publish"},
+		Resource:  []string{topicARN},
+		Condition: map[string]map[string]string{
+			"StringEquals": {"aws:SourceAccount": loc.Account},
+			"ArnLike":      {"aws:SourceArn": loc.arn("cloudwatch", "alarm:"+alarmPrefix+"*")},
+		},
+	}}}
+}
+
+// alarmKeyPolicy is the key policy of the alarm topic's KMS key. The topic
+// cannot use the AWS managed key aws/sns: its policy, which nobody can edit,
+// does not let CloudWatch encrypt, so alarms could not notify. This key lets
+// CloudWatch create and use data keys to publish; the account's IAM policies
+// govern everything else, as with a key created in the console. Key
+// policies name their own key as "*".
+func alarmKeyPolicy(loc location) policyDocument {
+	return policyDocument{Version: policyVersion, Statement: []statement{
+		{
+			Sid:       "AccountIAMPoliciesGovernKey",
+			Effect:    "Allow",
+			Principal: map[string]string{"AWS": "arn:" + loc.Partition + ":iam::" + loc.Account + ":root"},
+			Action:    []string{"kms:*"},
+			Resource:  []string{"*"},
+		},
+		{
+			Sid:       "CloudWatchAlarmsEncrypt",
+			Effect:    "Allow",
+			Principal: map[string]string{"Service": "cloudwatch.amazonaws.com"},
+			Action:    []string{"kms:Decrypt", "kms:GenerateDataKey*"},
+			Resource:  []string{"*"},
 		},
 	}}
 }

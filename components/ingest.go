@@ -15,9 +15,8 @@ type IngestArgs struct {
 // queue with its dead-letter queue, the Lambda that verifies and stores
 // webhooks, the bucket that keeps their bodies, and the sources' secrets.
 //
-// Its children are exported so that operations (alarms, dashboard, event
-// hand-off) can be built on them as further components, each in a file of
-// its own.
+// Operations are components of their own too: the alarms, and, when the
+// configuration asks for them, the hand-off event bus and the dashboard.
 type Ingest struct {
 	pulumi.ResourceState
 
@@ -26,6 +25,11 @@ type Ingest struct {
 	Bucket    *Bucket
 	Secrets   *Secrets
 	Processor *Processor
+	Alarms    *Alarms
+	// Bus is nil unless the stack enables the event hand-off.
+	Bus *Bus
+	// Dashboard is nil when the stack turns it off.
+	Dashboard *Dashboard
 }
 
 // NewIngest creates the pipeline described by args.Config.
@@ -39,7 +43,12 @@ func NewIngest(ctx *pulumi.Context, name string, args *IngestArgs, opts ...pulum
 	// Names that must be unique per account and region carry the project
 	// and stack; the rest are auto-named by Pulumi.
 	prefix := "/" + ctx.Project() + "/" + ctx.Stack()
+	unique := stackName(ctx.Project(), ctx.Stack())
 	sources := withParameters(cfg.Sources, ctx.Project(), ctx.Stack())
+	names := make([]string, len(sources))
+	for i, s := range sources {
+		names[i] = s.Name
+	}
 
 	var err error
 	if in.Secrets, err = NewSecrets(ctx, name+"-secrets", &SecretsArgs{
@@ -60,6 +69,11 @@ func NewIngest(ctx *pulumi.Context, name string, args *IngestArgs, opts ...pulum
 	}, parent); err != nil {
 		return nil, err
 	}
+	if cfg.EventBus {
+		if in.Bus, err = NewBus(ctx, name+"-events", &BusArgs{Name: unique}, parent); err != nil {
+			return nil, err
+		}
+	}
 	if in.Processor, err = NewProcessor(ctx, name+"-processor", &ProcessorArgs{
 		Code:                  args.Code,
 		Architecture:          cfg.Architecture,
@@ -73,6 +87,7 @@ func NewIngest(ctx *pulumi.Context, name string, args *IngestArgs, opts ...pulum
 		BucketName:            in.Bucket.Name,
 		BucketARN:             in.Bucket.ARN,
 		QueueARN:              in.Queue.ARN,
+		EventBus:              in.Bus,
 		BatchSize:             cfg.BatchSize,
 		BatchingWindowSeconds: cfg.BatchingWindowSeconds,
 		MaximumConcurrency:    cfg.MaximumConcurrency,
@@ -90,6 +105,32 @@ func NewIngest(ctx *pulumi.Context, name string, args *IngestArgs, opts ...pulum
 	}, parent); err != nil {
 		return nil, err
 	}
+	if in.Alarms, err = NewAlarms(ctx, name+"-alarms", &AlarmsArgs{
+		Config:              cfg.Alarms,
+		Name:                unique,
+		Sources:             names,
+		APIID:               in.API.ID,
+		QueueName:           in.Queue.Name,
+		DeadLetterQueueName: in.Queue.DeadLetterName,
+		FunctionName:        in.Processor.FunctionName,
+		QueueARN:            in.Queue.ARN,
+	}, parent); err != nil {
+		return nil, err
+	}
+	if cfg.Dashboard {
+		if in.Dashboard, err = NewDashboard(ctx, name+"-dashboard", &DashboardArgs{
+			Name:                unique,
+			Sources:             names,
+			APIID:               in.API.ID,
+			QueueName:           in.Queue.Name,
+			DeadLetterQueueName: in.Queue.DeadLetterName,
+			FunctionName:        in.Processor.FunctionName,
+			QueueARN:            in.Queue.ARN,
+			AlarmARNs:           in.Alarms.ARNs,
+		}, parent); err != nil {
+			return nil, err
+		}
+	}
 
 	if err := ctx.RegisterResourceOutputs(in, outputs(in)); err != nil {
 		return nil, err
@@ -98,13 +139,25 @@ func NewIngest(ctx *pulumi.Context, name string, args *IngestArgs, opts ...pulum
 }
 
 // outputs are the values a user of the stack needs: where senders post,
-// and the queues, bucket and function to look at.
+// the queues, bucket and function to look at, and, when the stack has them,
+// the bus consumers subscribe on, the alarm topic and the dashboard.
 func outputs(in *Ingest) pulumi.Map {
-	return pulumi.Map{
+	m := pulumi.Map{
 		"webhookUrls":        in.API.WebhookURLs,
 		"queueUrl":           in.Queue.URL,
 		"deadLetterQueueUrl": in.Queue.DeadLetterURL,
 		"bucketName":         in.Bucket.Name,
 		"functionName":       in.Processor.FunctionName,
 	}
+	if in.Bus != nil {
+		m["eventBusName"] = in.Bus.Name
+		m["eventBusArn"] = in.Bus.ARN
+	}
+	if in.Alarms.notifies {
+		m["alarmTopicArn"] = in.Alarms.TopicARN
+	}
+	if in.Dashboard != nil {
+		m["dashboardName"] = in.Dashboard.Name
+	}
+	return m
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -15,6 +16,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/webhook-ingest/webhook-ingest/contract"
+	"github.com/webhook-ingest/webhook-ingest/handoff"
 )
 
 // Resource types the program creates.
@@ -37,6 +39,13 @@ const (
 	tRole         = "aws:iam/role:Role"
 	tRolePolicy   = "aws:iam/rolePolicy:RolePolicy"
 	tParameter    = "aws:ssm/parameter:Parameter"
+	tAlarm        = "aws:cloudwatch/metricAlarm:MetricAlarm"
+	tEventBus     = "aws:cloudwatch/eventBus:EventBus"
+	tDashboard    = "aws:cloudwatch/dashboard:Dashboard"
+	tTopic        = "aws:sns/topic:Topic"
+	tTopicPolicy  = "aws:sns/topicPolicy:TopicPolicy"
+	tSubscription = "aws:sns/topicSubscription:TopicSubscription"
+	tKey          = "aws:kms/key:Key"
 )
 
 // Logical names of the program's resources.
@@ -48,6 +57,20 @@ const (
 	nDLQ       = "webhook-ingest-queue-dlq"
 	nBucket    = "webhook-ingest-bodies"
 	nProcessor = "webhook-ingest-processor"
+	nBus       = "webhook-ingest-events"
+	nAlarms    = "webhook-ingest-alarms"
+	nDashboard = "webhook-ingest-dashboard"
+)
+
+// stackUnique is the name of the test stack's resources that must be unique
+// in the account and region.
+const stackUnique = "webhook-ingest-dev"
+
+// ARNs of the test stack's operations resources, as the mock cloud computes
+// them.
+const (
+	busARN   = "arn:aws:events:" + testRegion + ":" + testAccount + ":event-bus/" + stackUnique
+	topicARN = "arn:aws:sns:" + testRegion + ":" + testAccount + ":" + stackUnique + "-alarms"
 )
 
 // presetCase is one source per preset, with the headers its sender's
@@ -95,21 +118,31 @@ func allPresetsConfig(t *testing.T) map[string]string {
 		secrets[c.source.Name] = c.secret
 	}
 	return map[string]string{
-		testProject + ":sources":               mustMarshal(sources),
-		testProject + ":secrets":               mustMarshal(secrets),
-		testProject + ":memorySize":            "256",
-		testProject + ":timeoutSeconds":        "20",
-		testProject + ":batchSize":             "50",
-		testProject + ":batchingWindowSeconds": "7",
-		testProject + ":maximumConcurrency":    "12",
-		testProject + ":maxReceiveCount":       "8",
-		testProject + ":bodyRetentionDays":     "90",
-		testProject + ":logRetentionDays":      "14",
-		testProject + ":throttlingBurstLimit":  "300",
-		testProject + ":throttlingRateLimit":   "150",
-		testProject + ":forceDestroy":          "true",
+		testProject + ":sources":                         mustMarshal(sources),
+		testProject + ":secrets":                         mustMarshal(secrets),
+		testProject + ":memorySize":                      "256",
+		testProject + ":timeoutSeconds":                  "20",
+		testProject + ":batchSize":                       "50",
+		testProject + ":batchingWindowSeconds":           "7",
+		testProject + ":maximumConcurrency":              "12",
+		testProject + ":maxReceiveCount":                 "8",
+		testProject + ":bodyRetentionDays":               "90",
+		testProject + ":logRetentionDays":                "14",
+		testProject + ":throttlingBurstLimit":            "300",
+		testProject + ":throttlingRateLimit":             "150",
+		testProject + ":forceDestroy":                    "true",
+		testProject + ":eventBus":                        "true",
+		testProject + ":alarmEmail":                      testAlarmEmail,
+		testProject + ":alarmQueueAgeSeconds":            "600",
+		testProject + ":alarmFunctionErrorsThreshold":    "3",
+		testProject + ":alarmFunctionThrottlesThreshold": "4",
+		testProject + ":alarmRejectedThreshold":          "5",
+		testProject + ":alarmApi5xxThreshold":            "6",
 	}
 }
+
+// testAlarmEmail receives the alarms of allPresetsConfig.
+const testAlarmEmail = "ops@example.com"
 
 var (
 	allPresetsOnce  sync.Once
@@ -449,11 +482,14 @@ func TestFunction(t *testing.T) {
 	}
 
 	vars := prop(t, fn, "environment", "variables").ObjectValue()
-	if got := slices.Sorted(maps.Keys(vars)); !slices.Equal(got, []resource.PropertyKey{contract.EnvBucket, contract.EnvSources}) {
-		t.Errorf("environment %v, want exactly %s and %s", got, contract.EnvBucket, contract.EnvSources)
+	if got, want := slices.Sorted(maps.Keys(vars)), slices.Sorted(slices.Values([]resource.PropertyKey{contract.EnvBucket, contract.EnvSources, contract.EnvEventBus})); !slices.Equal(got, want) {
+		t.Errorf("environment %v, want exactly %v", got, want)
 	}
 	if got := str(t, fn, "environment", "variables", contract.EnvBucket); got != nBucket {
 		t.Errorf("%s = %q, want %q", contract.EnvBucket, got, nBucket)
+	}
+	if got := str(t, fn, "environment", "variables", contract.EnvEventBus); got != stackUnique {
+		t.Errorf("%s = %q, want the stack's bus %q", contract.EnvEventBus, got, stackUnique)
 	}
 	// The handler parses the variable with the contract's own parser.
 	sources, err := contract.ParseSources(str(t, fn, "environment", "variables", contract.EnvSources))
@@ -600,6 +636,8 @@ func TestRoles(t *testing.T) {
 		"ConsumeQueue":      {Effect: "Allow", Action: []string{"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}, Resource: []string{queueARN(nQueue)}},
 		"StoreBodies":       {Effect: "Allow", Action: []string{"s3:PutObject"}, Resource: objects},
 		"ReadSourceSecrets": {Effect: "Allow", Action: []string{"ssm:GetParameters"}, Resource: params},
+		"PublishHandoffEvents": {Effect: "Allow", Action: []string{"events:PutEvents"}, Resource: []string{busARN},
+			Condition: map[string]map[string]string{"StringEquals": {"events:source": handoff.EventSource}}},
 	})
 }
 
@@ -616,7 +654,7 @@ func assertStatements(t *testing.T, role string, doc iamDoc, want map[string]iam
 			t.Errorf("role %s: unexpected statement %+v", role, s)
 			continue
 		}
-		if s.Effect != w.Effect || s.Principal != nil || s.Condition != nil ||
+		if s.Effect != w.Effect || s.Principal != nil || !reflect.DeepEqual(s.Condition, w.Condition) ||
 			!slices.Equal(s.Action, w.Action) || !slices.Equal(s.Resource, w.Resource) {
 			t.Errorf("role %s statement %s:\n got %+v\nwant %+v", role, s.Sid, s, w)
 		}
@@ -725,12 +763,15 @@ func walkStrings(v resource.PropertyValue, f func(string)) {
 func TestComponentsParentEverything(t *testing.T) {
 	c := allPresets(t)
 	components := map[string]string{
-		"webhook-ingest:index:Ingest":       "webhook-ingest",
-		"webhook-ingest:api:API":            nAPI,
-		"webhook-ingest:queue:Queue":        nQueue,
-		"webhook-ingest:storage:Bucket":     nBucket,
-		"webhook-ingest:function:Processor": nProcessor,
-		"webhook-ingest:secrets:Secrets":    "webhook-ingest-secrets",
+		"webhook-ingest:index:Ingest":        "webhook-ingest",
+		"webhook-ingest:api:API":             nAPI,
+		"webhook-ingest:queue:Queue":         nQueue,
+		"webhook-ingest:storage:Bucket":      nBucket,
+		"webhook-ingest:function:Processor":  nProcessor,
+		"webhook-ingest:secrets:Secrets":     "webhook-ingest-secrets",
+		"webhook-ingest:events:Bus":          nBus,
+		"webhook-ingest:alarms:Alarms":       nAlarms,
+		"webhook-ingest:dashboard:Dashboard": nDashboard,
 	}
 	for typ, name := range components {
 		r := c.one(t, typ, name)
@@ -754,7 +795,10 @@ func TestComponentsParentEverything(t *testing.T) {
 	}
 }
 
-func TestOutputs(t *testing.T) {
+// stackOutputs runs the program with cfg and returns the resolved outputs
+// it exports.
+func stackOutputs(t *testing.T, cfg map[string]string) map[string]any {
+	t.Helper()
 	var (
 		wg  sync.WaitGroup
 		got = map[string]any{}
@@ -777,10 +821,14 @@ func TestOutputs(t *testing.T) {
 		}
 		wg.Wait()
 		return nil
-	}, testConfig())
+	}, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return got
+}
+
+func TestOutputs(t *testing.T) {
 	endpoint := "https://" + nAPI + "-id.execute-api." + testRegion + ".amazonaws.com"
 	want := map[string]any{
 		"webhookUrls":        map[string]any{"orders": endpoint + "/webhooks/orders"},
@@ -788,9 +836,24 @@ func TestOutputs(t *testing.T) {
 		"deadLetterQueueUrl": queueURL(nDLQ),
 		"bucketName":         nBucket,
 		"functionName":       nProcessor,
+		"dashboardName":      stackUnique,
 	}
-	if mustMarshal(got) != mustMarshal(want) {
+	if got := stackOutputs(t, testConfig()); mustMarshal(got) != mustMarshal(want) {
 		t.Errorf("outputs\n%v\nwant\n%v", got, want)
+	}
+
+	// With the hand-off bus and an alarm e-mail, the stack also tells where
+	// consumers subscribe and where alarms are sent.
+	got := stackOutputs(t, allPresetsConfig(t))
+	for key, v := range map[string]string{
+		"eventBusName":  stackUnique,
+		"eventBusArn":   "arn:aws:events:" + testRegion + ":" + testAccount + ":event-bus/" + stackUnique,
+		"alarmTopicArn": topicARN,
+		"dashboardName": stackUnique,
+	} {
+		if got[key] != v {
+			t.Errorf("output %s = %v, want %q", key, got[key], v)
+		}
 	}
 }
 

@@ -117,6 +117,18 @@ func (c *cloud) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	case "aws:lambda/function:Function":
 		set("arn", "arn:aws:lambda:"+testRegion+":"+testAccount+":function:"+args.Name)
 		set("name", args.Name)
+	case "aws:cloudwatch/metricAlarm:MetricAlarm":
+		set("arn", "arn:aws:cloudwatch:"+testRegion+":"+testAccount+":alarm:"+input("name"))
+	case "aws:cloudwatch/eventBus:EventBus":
+		set("arn", "arn:aws:events:"+testRegion+":"+testAccount+":event-bus/"+input("name"))
+	case "aws:cloudwatch/dashboard:Dashboard":
+		set("dashboardArn", "arn:aws:cloudwatch::"+testAccount+":dashboard/"+input("dashboardName"))
+	case "aws:sns/topic:Topic":
+		set("arn", "arn:aws:sns:"+testRegion+":"+testAccount+":"+input("name"))
+	case "aws:kms/key:Key":
+		id = "key-" + args.Name
+		set("arn", "arn:aws:kms:"+testRegion+":"+testAccount+":key/"+id)
+		set("keyId", id)
 	case "aws:apigatewayv2/api:Api":
 		set("apiEndpoint", "https://"+id+".execute-api."+testRegion+".amazonaws.com")
 	}

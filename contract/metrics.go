@@ -7,26 +7,29 @@ import "errors"
 //
 // Every record counts 1 in MetricRecords with these dimension sets:
 //
-//	[Outcome]                  every record
-//	[Source, Outcome]          records of a configured source
-//	[Outcome, Reason]          rejected and retried records
-//	[Source, Outcome, Reason]  rejected and retried records of a configured source
+//	[outcome]                       every record
+//	[source, outcome]               records of a configured source
+//	[outcome, reason_code]          rejected and retried records
+//	[source, outcome, reason_code]  rejected and retried records of a configured source
 //
-// A record whose source is not configured has no Source dimension, so that a
+// A record whose source is not configured has no source dimension, so that a
 // hand-made message cannot create metrics at will. Summing the per-source
-// metrics therefore leaves out unknown_source rejections; the [Outcome] and
-// [Outcome, Reason] metrics count everything.
+// metrics therefore leaves out unknown_source rejections; the [outcome] and
+// [outcome, reason_code] metrics count everything.
+//
+// The dimension names are the record log line's own fields, so that the line
+// carries each value once and no two of its fields differ only in case.
 const (
 	MetricNamespace = "WebhookIngest"
 	// MetricRecords counts records, unit Count.
 	MetricRecords = "Records"
 
 	// DimensionSource is the configured source name.
-	DimensionSource = "Source"
+	DimensionSource = "source"
 	// DimensionOutcome is one of the Outcome values.
-	DimensionOutcome = "Outcome"
+	DimensionOutcome = "outcome"
 	// DimensionReason is one of the Reason codes.
-	DimensionReason = "Reason"
+	DimensionReason = "reason_code"
 )
 
 // Record outcomes: every SQS record ends in exactly one. They are the values
@@ -39,7 +42,7 @@ const (
 )
 
 // Reason codes of rejected records: the values of DimensionReason. They are
-// stable and few, unlike the log's free-text reason.
+// stable and few, unlike the log's free-text "reason".
 const (
 	ReasonMissingSignature   = "missing_signature"
 	ReasonMalformedSignature = "malformed_signature"

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -134,8 +133,6 @@ type Custom struct {
 	SignedContent string `json:"signedContent,omitempty"`
 }
 
-var headerName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$`)
-
 // Preset validates c and returns the preset it describes. Defaults:
 // hmac-sha256, hex, signed content "{body}", a five-minute replay window.
 func (c Custom) Preset() (Preset, error) {
@@ -162,7 +159,7 @@ func (c Custom) Preset() (Preset, error) {
 		{"topicHeader", c.TopicHeader},
 		{"timestampHeader", c.TimestampHeader},
 	} {
-		if f.header != "" && !headerName.MatchString(f.header) {
+		if f.header != "" && !isHeaderName(f.header) {
 			return Preset{}, fmt.Errorf("custom.%s %q is not a header name (letters, digits, '-' and '_')", f.field, f.header)
 		}
 	}

@@ -3,7 +3,6 @@ package contract
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"time"
 )
 
@@ -31,12 +30,10 @@ type Source struct {
 	SecretParameter  string  `json:"secretParameter,omitempty"`
 }
 
-var sourceName = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$`)
-
 // ValidateSourceName reports whether name can be used in a route, an object
 // key prefix, an SSM parameter name and a resource name.
 func ValidateSourceName(name string) error {
-	if !sourceName.MatchString(name) {
+	if !isSourceName(name) {
 		return fmt.Errorf("source name %q must be 1-40 lower-case letters, digits and inner hyphens", name)
 	}
 	return nil

@@ -8,8 +8,8 @@ import (
 	"time"
 )
 
-// initErrorType is the errorType of the invocation response and of Lambda's
-// INIT_REPORT when the configuration is broken.
+// initErrorType is the errorType a failed invocation reports when the
+// configuration is broken.
 const initErrorType = "ConfigurationError"
 
 // reportInitError tells the Runtime API why init failed, so that the failed

@@ -9,11 +9,13 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
 	"github.com/webhook-ingest/webhook-ingest/contract"
+	"github.com/webhook-ingest/webhook-ingest/handoff"
 )
 
 // maxGetParameters is the most names SSM accepts in one GetParameters call.
@@ -72,15 +74,19 @@ func Load(ctx context.Context, awsCfg aws.Config, getenv func(string) string, lo
 		sources[s.Name] = Source{Name: s.Name, Preset: preset, Verifier: v}
 		described = append(described, s.Name+":"+preset.Name)
 	}
-	logger.LogAttrs(ctx, slog.LevelInfo, "configuration loaded",
-		slog.String("bucket", bucket), slog.Any("sources", described))
-
-	return &Processor{
+	p := &Processor{
 		S3:      s3.NewFromConfig(awsCfg, S3Options),
 		Bucket:  bucket,
 		Sources: sources,
 		Logger:  logger,
-	}, nil
+	}
+	bus := getenv(contract.EnvEventBus)
+	if bus != "" {
+		p.Publisher = &handoff.Publisher{Client: eventbridge.NewFromConfig(awsCfg, EventBridgeOptions), BusName: bus}
+	}
+	logger.LogAttrs(ctx, slog.LevelInfo, "configuration loaded",
+		slog.String("bucket", bucket), slog.Any("sources", described), slog.String("event_bus", bus))
+	return p, nil
 }
 
 // getSecureStrings returns the decrypted values of the SecureString

@@ -87,8 +87,8 @@ func TestHandleDeadline(t *testing.T) {
 				t.Errorf("bad record: outcome %q (%s), want rejected", o.Outcome, o.Reason)
 			}
 			for _, r := range recs[1:] {
-				if o := got[r.MessageId]; o.Outcome != "retry" || !strings.HasPrefix(o.Reason, "deadline") {
-					t.Errorf("%s: outcome %q reason %q, want retry for the deadline", r.MessageId, o.Outcome, o.Reason)
+				if o := got[r.MessageId]; o.Outcome != "retry" || !strings.HasPrefix(o.Reason, "deadline") || o.ReasonCode != contract.ReasonDeadline {
+					t.Errorf("%s: outcome %q reason %q (%s), want retry for the deadline", r.MessageId, o.Outcome, o.Reason, o.ReasonCode)
 				}
 			}
 		})

@@ -110,10 +110,13 @@ func (h *harness) handle(records ...events.SQSMessage) (events.SQSEventResponse,
 func (h *harness) handleCtx(ctx context.Context, records ...events.SQSMessage) (events.SQSEventResponse, []logLine) {
 	h.t.Helper()
 	h.logs.Reset()
+	before := time.Now()
 	resp, err := h.proc.Handle(ctx, events.SQSEvent{Records: records})
+	after := time.Now()
 	if err != nil {
 		h.t.Fatalf("Handle returned error %v; it must report per record", err)
 	}
+	checkEMF(h.t, h.logs.Bytes(), h.proc.Sources, before, after)
 	return resp, parseLog(h.t, h.logs.Bytes())
 }
 
@@ -155,19 +158,23 @@ func (h *harness) keys() []string {
 
 // logLine is one JSON log line of the Processor.
 type logLine struct {
-	Msg       string `json:"msg"`
-	Level     string `json:"level"`
-	Source    string `json:"source"`
-	WebhookID string `json:"webhook_id"`
-	MessageID string `json:"message_id"`
-	Outcome   string `json:"outcome"`
-	Reason    string `json:"reason"`
-	Key       string `json:"key"`
-	Records   int    `json:"records"`
-	Stored    int    `json:"stored"`
-	Duplicate int    `json:"duplicate"`
-	Rejected  int    `json:"rejected"`
-	Retry     int    `json:"retry"`
+	Msg        string `json:"msg"`
+	Level      string `json:"level"`
+	Source     string `json:"source"`
+	WebhookID  string `json:"webhook_id"`
+	MessageID  string `json:"message_id"`
+	Outcome    string `json:"outcome"`
+	Reason     string `json:"reason"`
+	ReasonCode string `json:"reason_code"`
+	Warning    string `json:"warning"`
+	Key        string `json:"key"`
+	// Published is absent (nil) when the record did not reach a hand-off.
+	Published *bool `json:"published"`
+	Records   int   `json:"records"`
+	Stored    int   `json:"stored"`
+	Duplicate int   `json:"duplicate"`
+	Rejected  int   `json:"rejected"`
+	Retry     int   `json:"retry"`
 }
 
 func parseLog(t testing.TB, b []byte) []logLine {
@@ -228,6 +235,14 @@ func outcomes(t testing.TB, records []events.SQSMessage, resp events.SQSEventRes
 		t.Fatalf("a message is reported twice in %v", resp.BatchItemFailures)
 	}
 	for id, l := range byID {
+		// A record that reached the hand-off says whether it was published;
+		// only a retry may say it was not.
+		if l.Published != nil && !*l.Published && l.Outcome != "retry" {
+			t.Fatalf("message %q logged %s but not published", id, l.Outcome)
+		}
+		if l.Published != nil && l.Outcome == "rejected" {
+			t.Fatalf("message %q was rejected but reached the hand-off", id)
+		}
 		switch l.Outcome {
 		case "stored", "duplicate", "rejected":
 			if failed[id] {

@@ -71,23 +71,16 @@ func index(b bool) int {
 }
 
 // metricAttrs returns the EMF members of r's log line, for a line written at
-// now. Only a configured source becomes a dimension value, so that a message
-// naming any source it likes cannot create metrics.
+// now; the dimension values are fields the line has anyway. Only a
+// configured source is a dimension, so that a message naming any source it
+// likes cannot create metrics.
 func (p *Processor) metricAttrs(r result, now time.Time) []slog.Attr {
 	_, configured := p.Sources[r.source]
-	attrs := []slog.Attr{
+	return []slog.Attr{
 		slog.Group("_aws",
 			slog.Int64("Timestamp", now.UnixMilli()),
 			slog.Any("CloudWatchMetrics", emfDirectives[index(configured)][index(r.code != "")]),
 		),
-		slog.String(contract.DimensionOutcome, string(r.outcome)),
 		slog.Int(contract.MetricRecords, 1),
 	}
-	if configured {
-		attrs = append(attrs, slog.String(contract.DimensionSource, r.source))
-	}
-	if r.code != "" {
-		attrs = append(attrs, slog.String(contract.DimensionReason, r.code))
-	}
-	return attrs
 }

@@ -181,14 +181,14 @@ const maxLoggedValue = 256
 func (p *Processor) logRecord(ctx context.Context, rec *events.SQSMessage, r result) {
 	attrs := make([]slog.Attr, 0, 14)
 	attrs = append(attrs,
-		slog.String("source", clip(r.source)),
+		slog.String(contract.DimensionSource, clip(r.source)),
 		slog.String("webhook_id", clip(r.id)),
 		slog.String("message_id", clip(rec.MessageId)),
-		slog.String("outcome", string(r.outcome)),
+		slog.String(contract.DimensionOutcome, string(r.outcome)),
 	)
 	level := slog.LevelInfo
 	if r.reason != "" {
-		attrs = append(attrs, slog.String("reason", r.reason))
+		attrs = append(attrs, slog.String("reason", r.reason), slog.String(contract.DimensionReason, r.code))
 		level = slog.LevelWarn
 	}
 	if r.warning != "" {

@@ -48,6 +48,7 @@ type outcomeCase struct {
 	rec     events.SQSMessage
 	outcome ingest.Outcome
 	reason  string // prefix of the logged reason
+	code    string // the logged reason code (contract.Reason*)
 	key     string // where the body must be, for stored and duplicate
 }
 
@@ -85,28 +86,29 @@ func TestHandleOutcomes(t *testing.T) {
 		{name: "stripe id and topic from body", rec: message("m-1", stripeBody, now, stripeAttrs(now, stripeBody)), outcome: ingest.Stored, key: "pay/evt_1Nq"},
 		{name: "stripe body without id gets a derived id", rec: message("m-1", noIDBody, now, stripeAttrs(now, noIDBody)), outcome: ingest.Stored, key: mustKey(stripeSource, "sha256-"+sha256Hex(noIDBody))},
 
-		{name: "unknown source", rec: withAttr(generic("evt-1"), contract.AttrSource, "nobody"), outcome: ingest.Rejected, reason: "unknown source"},
-		{name: "missing source", rec: withoutAttr(generic("evt-1"), contract.AttrSource), outcome: ingest.Rejected, reason: "unknown source"},
-		{name: "hostile source", rec: withAttr(generic("evt-1"), contract.AttrSource, "../orders"), outcome: ingest.Rejected, reason: "unknown source"},
-		{name: "missing signature", rec: withoutAttr(generic("evt-1"), contract.AttrSignature), outcome: ingest.Rejected, reason: contract.ErrMissingSignature.Error()},
-		{name: "empty signature", rec: withAttr(generic("evt-1"), contract.AttrSignature, ""), outcome: ingest.Rejected, reason: contract.ErrMissingSignature.Error()},
-		{name: "signature not hex", rec: withAttr(generic("evt-1"), contract.AttrSignature, "zz"+strings.Repeat("0", 62)), outcome: ingest.Rejected, reason: contract.ErrMalformedSignature.Error()},
-		{name: "signature wrong length", rec: withAttr(generic("evt-1"), contract.AttrSignature, "abcd"), outcome: ingest.Rejected, reason: contract.ErrMalformedSignature.Error()},
-		{name: "signature by another secret", rec: withAttr(generic("evt-1"), contract.AttrSignature, strings.Repeat("ab", 32)), outcome: ingest.Rejected, reason: contract.ErrNoMatchingSecret.Error()},
-		{name: "tampered body", rec: tampered, outcome: ingest.Rejected, reason: contract.ErrNoMatchingSecret.Error()},
-		{name: "missing webhook id", rec: withoutAttr(generic("evt-1"), contract.AttrWebhookID), outcome: ingest.Rejected, reason: "unusable id: empty webhook id"},
-		{name: "blank webhook id", rec: generic("  \t"), outcome: ingest.Rejected, reason: "unusable id: empty webhook id"},
-		{name: "standard-webhooks old timestamp", rec: message("m-1", body, now, standardAttrs("msg_1", now.Add(-time.Hour), body)), outcome: ingest.Rejected, reason: contract.ErrOutsideWindow.Error()},
+		{name: "unknown source", rec: withAttr(generic("evt-1"), contract.AttrSource, "nobody"), outcome: ingest.Rejected, reason: "unknown source", code: contract.ReasonUnknownSource},
+		{name: "missing source", rec: withoutAttr(generic("evt-1"), contract.AttrSource), outcome: ingest.Rejected, reason: "unknown source", code: contract.ReasonUnknownSource},
+		{name: "hostile source", rec: withAttr(generic("evt-1"), contract.AttrSource, "../orders"), outcome: ingest.Rejected, reason: "unknown source", code: contract.ReasonUnknownSource},
+		{name: "missing signature", rec: withoutAttr(generic("evt-1"), contract.AttrSignature), outcome: ingest.Rejected, reason: contract.ErrMissingSignature.Error(), code: contract.ReasonMissingSignature},
+		{name: "empty signature", rec: withAttr(generic("evt-1"), contract.AttrSignature, ""), outcome: ingest.Rejected, reason: contract.ErrMissingSignature.Error(), code: contract.ReasonMissingSignature},
+		{name: "signature not hex", rec: withAttr(generic("evt-1"), contract.AttrSignature, "zz"+strings.Repeat("0", 62)), outcome: ingest.Rejected, reason: contract.ErrMalformedSignature.Error(), code: contract.ReasonMalformedSignature},
+		{name: "signature wrong length", rec: withAttr(generic("evt-1"), contract.AttrSignature, "abcd"), outcome: ingest.Rejected, reason: contract.ErrMalformedSignature.Error(), code: contract.ReasonMalformedSignature},
+		{name: "signature by another secret", rec: withAttr(generic("evt-1"), contract.AttrSignature, strings.Repeat("ab", 32)), outcome: ingest.Rejected, reason: contract.ErrNoMatchingSecret.Error(), code: contract.ReasonNoMatchingSecret},
+		{name: "tampered body", rec: tampered, outcome: ingest.Rejected, reason: contract.ErrNoMatchingSecret.Error(), code: contract.ReasonNoMatchingSecret},
+		{name: "missing webhook id", rec: withoutAttr(generic("evt-1"), contract.AttrWebhookID), outcome: ingest.Rejected, reason: "unusable id: empty webhook id", code: contract.ReasonUnusableID},
+		{name: "blank webhook id", rec: generic("  \t"), outcome: ingest.Rejected, reason: "unusable id: empty webhook id", code: contract.ReasonUnusableID},
+		{name: "standard-webhooks old timestamp", rec: message("m-1", body, now, standardAttrs("msg_1", now.Add(-time.Hour), body)), outcome: ingest.Rejected, reason: contract.ErrOutsideWindow.Error(), code: contract.ReasonOutsideWindow},
 		{name: "standard-webhooks timestamp judged by SentTimestamp, not now", rec: message("m-1", body, now.Add(-2*time.Hour), standardAttrs("msg_3", now.Add(-2*time.Hour), body)), outcome: ingest.Stored, key: "hooks/msg_3"},
-		{name: "standard-webhooks missing timestamp", rec: withoutAttr(message("m-1", body, now, standardAttrs("msg_1", now, body)), contract.AttrTimestamp), outcome: ingest.Rejected, reason: contract.ErrMissingTimestamp.Error()},
-		{name: "standard-webhooks missing SentTimestamp", rec: message("m-1", body, time.Time{}, standardAttrs("msg_1", now, body)), outcome: ingest.Rejected, reason: "missing SQS SentTimestamp"},
+		{name: "standard-webhooks missing timestamp", rec: withoutAttr(message("m-1", body, now, standardAttrs("msg_1", now, body)), contract.AttrTimestamp), outcome: ingest.Rejected, reason: contract.ErrMissingTimestamp.Error(), code: contract.ReasonMissingTimestamp},
+		{name: "standard-webhooks timestamp not decimal", rec: withAttr(message("m-1", body, now, standardAttrs("msg_1", now, body)), contract.AttrTimestamp, "12x"), outcome: ingest.Rejected, reason: contract.ErrMalformedTimestamp.Error(), code: contract.ReasonMalformedTimestamp},
+		{name: "standard-webhooks missing SentTimestamp", rec: message("m-1", body, time.Time{}, standardAttrs("msg_1", now, body)), outcome: ingest.Rejected, reason: "missing receive time", code: contract.ReasonMissingAttribute},
 		{name: "standard-webhooks unparsable SentTimestamp", rec: func() events.SQSMessage {
 			m := message("m-1", body, now, standardAttrs("msg_1", now, body))
 			m.Attributes["SentTimestamp"] = "yesterday"
 			return m
-		}(), outcome: ingest.Rejected, reason: "missing SQS SentTimestamp"},
-		{name: "standard-webhooks id not the signed one", rec: withAttr(message("m-1", body, now, standardAttrs("msg_1", now, body)), contract.AttrWebhookID, "msg_2"), outcome: ingest.Rejected, reason: contract.ErrNoMatchingSecret.Error()},
-		{name: "no attributes at all", rec: message("m-1", body, now, nil), outcome: ingest.Rejected, reason: "unknown source"},
+		}(), outcome: ingest.Rejected, reason: "missing receive time", code: contract.ReasonMissingAttribute},
+		{name: "standard-webhooks id not the signed one", rec: withAttr(message("m-1", body, now, standardAttrs("msg_1", now, body)), contract.AttrWebhookID, "msg_2"), outcome: ingest.Rejected, reason: contract.ErrNoMatchingSecret.Error(), code: contract.ReasonNoMatchingSecret},
+		{name: "no attributes at all", rec: message("m-1", body, now, nil), outcome: ingest.Rejected, reason: "unknown source", code: contract.ReasonUnknownSource},
 	}
 	for name, id := range hostileIDs {
 		cases = append(cases, outcomeCase{name: "hostile id " + name, rec: generic(id), outcome: ingest.Stored, key: mustKey(genericSource, id)})
@@ -121,8 +123,8 @@ func TestHandleOutcomes(t *testing.T) {
 			}
 			resp, lines := h.handle(tc.rec)
 			got := outcomes(t, []events.SQSMessage{tc.rec}, resp, lines)[tc.rec.MessageId]
-			if got.Outcome != string(tc.outcome) || !strings.HasPrefix(got.Reason, tc.reason) {
-				t.Fatalf("outcome %q reason %q, want %q reason starting %q", got.Outcome, got.Reason, tc.outcome, tc.reason)
+			if got.Outcome != string(tc.outcome) || !strings.HasPrefix(got.Reason, tc.reason) || got.ReasonCode != tc.code {
+				t.Fatalf("outcome %q reason %q (%q), want %q reason starting %q (%q)", got.Outcome, got.Reason, got.ReasonCode, tc.outcome, tc.reason, tc.code)
 			}
 			if tc.outcome == ingest.Rejected || tc.outcome == ingest.Retry {
 				if keys := h.keys(); len(keys) != len(tc.before) {

@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/webhook-ingest/webhook-ingest/contract"
+	"github.com/webhook-ingest/webhook-ingest/internal/eventbridgetest"
 )
 
 // TestPropertyQueueDrains feeds random batches of valid, invalid, duplicated
@@ -27,6 +28,11 @@ import (
 // queue is empty. Every valid webhook must end stored exactly once with its
 // exact bytes, no invalid one ever, and a record SQS deletes (not reported)
 // must already be durably stored or rightly rejected.
+//
+// Most runs also hand off to an EventBridge that fails at random. Then every
+// valid webhook must also be published at least once, no invalid one ever,
+// and a stored or duplicate record's event must be published before SQS
+// deletes it (consumers dedupe on detail.key, so more than once is fine).
 //
 // INGEST_PROPERTY_SEED replays a run; the seed fixes the workload and the
 // fault draws, goroutine scheduling may still vary.
@@ -60,6 +66,41 @@ type webhook struct {
 	id    string
 	key   string // where a valid webhook must end up
 	body  string
+}
+
+// busFaults fails PutEvents calls and entries at random, at a rate drawn per
+// run, with errors EventBridge documents: throttling and internal failures
+// (which the Publisher resends) and access denied (which it does not).
+type busFaults struct {
+	mu   sync.Mutex
+	rng  *rand.Rand
+	rate float64
+}
+
+var busFaultKinds = []eventbridgetest.Failure{
+	{Code: "ThrottlingException", Message: "Rate exceeded"},
+	{Code: "InternalFailure", Message: "internal failure"},
+	{Code: "AccessDeniedException", Message: "not authorized"},
+}
+
+func (f *busFaults) draw() *eventbridgetest.Failure {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.rng.Float64() >= f.rate {
+		return nil
+	}
+	fail := busFaultKinds[f.rng.IntN(len(busFaultKinds))]
+	return &fail
+}
+
+func (f *busFaults) install(srv *eventbridgetest.Server) {
+	srv.FailCalls(func(int) *eventbridgetest.Failure {
+		if fail := f.draw(); fail != nil && fail.Code == "InternalFailure" {
+			return &eventbridgetest.Failure{Status: http.StatusInternalServerError, Code: "InternalException", Message: fail.Message}
+		}
+		return nil
+	})
+	srv.FailEntries(func(int, eventbridgetest.Entry) *eventbridgetest.Failure { return f.draw() })
 }
 
 // queueFaults answers PUTs with random S3 faults, lost responses, hang-ups
@@ -111,6 +152,29 @@ func runQueue(t *testing.T, rng *rand.Rand) {
 	h := newHarness(t, faults.wrap, noSDKRetries)
 	h.proc.Concurrency = 1 + rng.IntN(10)
 	h.proc.DeadlineMargin = 5 * time.Millisecond
+	var bus *eventbridgetest.Server
+	if rng.IntN(4) > 0 {
+		bus = withEventBridge(h)
+		(&busFaults{rng: rand.New(rand.NewPCG(rng.Uint64(), rng.Uint64())), rate: rng.Float64() * 0.5}).install(bus)
+	}
+	// publishedKeys returns the keys of the events EventBridge accepted so
+	// far, checking each against its webhook.
+	byKey := make(map[string]*webhook)
+	publishedKeys := func() map[string]bool {
+		keys := make(map[string]bool)
+		for _, e := range bus.Accepted() {
+			ev := detail(t, e)
+			w, ok := byKey[ev.Key]
+			if !ok {
+				t.Fatalf("published an event for %q, which is no valid webhook's key", ev.Key)
+			}
+			if ev.Size != int64(len(w.body)) || ev.Bucket != h.bucket || ev.WebhookID != w.id || ev.Source != strings.SplitN(w.key, "/", 2)[0] {
+				t.Fatalf("event %+v does not describe its webhook (id %q, %d bytes)", ev, w.id, len(w.body))
+			}
+			keys[ev.Key] = true
+		}
+		return keys
+	}
 
 	now := time.Now()
 	var hooks []*webhook
@@ -149,6 +213,7 @@ func runQueue(t *testing.T, rng *rand.Rand) {
 				t.Fatalf("ObjectKey(%q, %q): %v", src, id, err)
 			}
 			w.key = key
+			byKey[key] = w
 		}
 		hooks = append(hooks, w)
 		enqueue(w, attrs)
@@ -173,6 +238,10 @@ func runQueue(t *testing.T, rng *rand.Rand) {
 		resp, lines := h.handleCtx(ctx, batch...)
 		cancel()
 		got := outcomes(t, batch, resp, lines)
+		var onBus map[string]bool
+		if bus != nil {
+			onBus = publishedKeys()
+		}
 
 		for _, rec := range batch {
 			w, o := byMessage[rec.MessageId], got[rec.MessageId]
@@ -193,9 +262,13 @@ func runQueue(t *testing.T, rng *rand.Rand) {
 						t.Fatalf("%q stored twice", w.key)
 					}
 				}
-				// SQS deletes this message now: the body must be durable.
+				// SQS deletes this message now: the body must be durable,
+				// and its event published.
 				if body, _, ok := h.object(w.key); !ok || string(body) != w.body {
 					t.Fatalf("%s acknowledged as %s but %q holds %q (present %v), want %q", rec.MessageId, o.Outcome, w.key, body, ok, w.body)
+				}
+				if bus != nil && (!onBus[w.key] || o.Published == nil || !*o.Published) {
+					t.Fatalf("%s acknowledged as %s but the event of %q is not published (logged published %s)", rec.MessageId, o.Outcome, w.key, published(o))
 				}
 			case "rejected":
 				if w.valid {
@@ -209,6 +282,14 @@ func runQueue(t *testing.T, rng *rand.Rand) {
 	for _, w := range hooks {
 		if w.valid {
 			want[w.key] = w.body
+		}
+	}
+	if bus != nil {
+		onBus := publishedKeys()
+		for k := range want {
+			if !onBus[k] {
+				t.Fatalf("valid webhook %q was never published", k)
+			}
 		}
 	}
 	keys := h.keys()

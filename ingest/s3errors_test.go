@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/webhook-ingest/webhook-ingest/contract"
 	"github.com/webhook-ingest/webhook-ingest/ingest"
 )
 
@@ -53,6 +54,9 @@ func TestHandleS3Errors(t *testing.T) {
 			got := outcomes(t, []events.SQSMessage{rec}, resp, lines)["m-1"]
 			if got.Outcome != string(tc.outcome) || !strings.HasPrefix(got.Reason, tc.reason) {
 				t.Fatalf("outcome %q reason %q, want %q reason starting %q", got.Outcome, got.Reason, tc.outcome, tc.reason)
+			}
+			if wantCode := map[ingest.Outcome]string{ingest.Retry: contract.ReasonStoreFailed}[tc.outcome]; got.ReasonCode != wantCode {
+				t.Errorf("reason code %q, want %q", got.ReasonCode, wantCode)
 			}
 			if n := faults.count(); n != tc.puts {
 				t.Errorf("S3 received %d PUTs, want %d", n, tc.puts)

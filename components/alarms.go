@@ -1,0 +1,239 @@
+package components
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sns"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/webhook-ingest/webhook-ingest/contract"
+)
+
+// alarmPeriodSeconds is the period every alarm evaluates: one 5-minute
+// period, the finest at which the AWS services here publish all their
+// metrics at no extra cost.
+const alarmPeriodSeconds = 300
+
+// runbook is where docs/operations.md explains each alarm; descriptions
+// point there, so a notification says where to look.
+const runbook = "Runbook: docs/operations.md"
+
+// AlarmsArgs configures Alarms.
+type AlarmsArgs struct {
+	Config AlarmConfig
+	// Name starts the name of every alarm and names the notification
+	// topic: "<project>-<stack>", unique in the account and region.
+	Name string
+	// Sources are the source names; each gets an alarm on its rejections.
+	Sources             []string
+	APIID               pulumi.StringOutput
+	QueueName           pulumi.StringOutput
+	DeadLetterQueueName pulumi.StringOutput
+	FunctionName        pulumi.StringOutput
+	// QueueARN tells the stack's partition, region and account, which the
+	// topic's policies name.
+	QueueARN pulumi.StringOutput
+}
+
+// Alarms are the stack's CloudWatch alarms and, when an e-mail address is
+// configured, the encrypted SNS topic they notify when they fire and when
+// they recover.
+type Alarms struct {
+	pulumi.ResourceState
+
+	// ARNs are the ARNs of the alarms, in creation order.
+	ARNs pulumi.StringArrayOutput
+	// TopicARN is the notification topic's ARN, "" without an e-mail
+	// address.
+	TopicARN pulumi.StringOutput
+
+	// notifies is whether there is a topic.
+	notifies bool
+}
+
+// alarmSpec is one alarm: it fires when the statistic of the metric over
+// one period is above the threshold.
+type alarmSpec struct {
+	// suffix ends the alarm's logical and AWS name.
+	suffix      string
+	description string
+	namespace   string
+	metric      string
+	statistic   string
+	dimensions  pulumi.StringMap
+	threshold   int
+}
+
+// NewAlarms creates the alarms args.Config switches on, and the topic.
+func NewAlarms(ctx *pulumi.Context, name string, args *AlarmsArgs, opts ...pulumi.ResourceOption) (*Alarms, error) {
+	a := &Alarms{}
+	if err := ctx.RegisterComponentResource("webhook-ingest:alarms:Alarms", name, a, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(a)
+	cfg := args.Config
+
+	a.TopicARN = pulumi.String("").ToStringOutput()
+	var actions pulumi.Array
+	alarmOpts := []pulumi.ResourceOption{parent}
+	if cfg.Email != "" {
+		topic, ready, err := newAlarmTopic(ctx, name, args, parent)
+		if err != nil {
+			return nil, err
+		}
+		a.TopicARN, a.notifies = topic, true
+		actions = pulumi.Array{topic}
+		// An alarm that fires before CloudWatch may publish would lose its
+		// notification.
+		alarmOpts = append(alarmOpts, pulumi.DependsOn(ready))
+	}
+
+	var specs []alarmSpec
+	if cfg.DeadLetterQueue {
+		specs = append(specs, alarmSpec{
+			suffix:      "dead-letter-queue",
+			description: "Webhooks are in the dead-letter queue: their records failed maxReceiveCount times and wait for a redrive.",
+			namespace:   "AWS/SQS", metric: "ApproximateNumberOfMessagesVisible", statistic: "Maximum",
+			dimensions: pulumi.StringMap{"QueueName": args.DeadLetterQueueName},
+		})
+	}
+	if cfg.QueueAge {
+		specs = append(specs, alarmSpec{
+			suffix:      "queue-age",
+			description: fmt.Sprintf("The oldest webhook in the queue has waited more than %d seconds: the function is not keeping up or keeps failing.", cfg.QueueAgeSeconds),
+			namespace:   "AWS/SQS", metric: "ApproximateAgeOfOldestMessage", statistic: "Maximum",
+			dimensions: pulumi.StringMap{"QueueName": args.QueueName},
+			threshold:  cfg.QueueAgeSeconds,
+		})
+	}
+	if cfg.FunctionErrors {
+		specs = append(specs, alarmSpec{
+			suffix:      "function-errors",
+			description: fmt.Sprintf("More than %d invocations of the webhook function failed in 5 minutes: every record of a failed invocation is retried.", cfg.FunctionErrorsThreshold),
+			namespace:   "AWS/Lambda", metric: "Errors", statistic: "Sum",
+			dimensions: pulumi.StringMap{"FunctionName": args.FunctionName},
+			threshold:  cfg.FunctionErrorsThreshold,
+		})
+	}
+	if cfg.FunctionThrottles {
+		specs = append(specs, alarmSpec{
+			suffix:      "function-throttles",
+			description: fmt.Sprintf("More than %d invocations of the webhook function were throttled in 5 minutes: batches wait, and each throttled attempt counts towards maxReceiveCount.", cfg.FunctionThrottlesThreshold),
+			namespace:   "AWS/Lambda", metric: "Throttles", statistic: "Sum",
+			dimensions: pulumi.StringMap{"FunctionName": args.FunctionName},
+			threshold:  cfg.FunctionThrottlesThreshold,
+		})
+	}
+	if cfg.Rejected {
+		// The dimensions are exactly one of the handler's EMF dimension
+		// sets, [source, outcome]: CloudWatch matches a metric only by its
+		// full set of dimensions.
+		for _, s := range args.Sources {
+			specs = append(specs, alarmSpec{
+				suffix:      "rejected-" + s,
+				description: fmt.Sprintf("More than %d webhooks of source %s were rejected in 5 minutes (wrong secret, wrong preset or forged requests); rejected webhooks are not stored.", cfg.RejectedThreshold, s),
+				namespace:   contract.MetricNamespace, metric: contract.MetricRecords, statistic: "Sum",
+				dimensions: pulumi.StringMap{
+					contract.DimensionSource:  pulumi.String(s),
+					contract.DimensionOutcome: pulumi.String(contract.OutcomeRejected),
+				},
+				threshold: cfg.RejectedThreshold,
+			})
+		}
+	}
+	if cfg.API5xx {
+		specs = append(specs, alarmSpec{
+			suffix:      "api-5xx",
+			description: fmt.Sprintf("The webhook API answered more than %d requests with 5xx in 5 minutes: it could not queue them, and senders retry or give up.", cfg.API5xxThreshold),
+			namespace:   "AWS/ApiGateway", metric: "5xx", statistic: "Sum",
+			dimensions: pulumi.StringMap{"ApiId": args.APIID, "Stage": pulumi.String("$default")},
+			threshold:  cfg.API5xxThreshold,
+		})
+	}
+
+	arns := make(pulumi.StringArray, 0, len(specs))
+	for _, spec := range specs {
+		// Every metric here is published only while there is activity, so
+		// no data means nothing to report.
+		alarm, err := cloudwatch.NewMetricAlarm(ctx, name+"-"+spec.suffix, &cloudwatch.MetricAlarmArgs{
+			Name:               pulumi.String(args.Name + "-" + spec.suffix),
+			AlarmDescription:   pulumi.String(spec.description + " " + runbook),
+			Namespace:          pulumi.String(spec.namespace),
+			MetricName:         pulumi.String(spec.metric),
+			Dimensions:         spec.dimensions,
+			Statistic:          pulumi.String(spec.statistic),
+			Period:             pulumi.Int(alarmPeriodSeconds),
+			EvaluationPeriods:  pulumi.Int(1),
+			DatapointsToAlarm:  pulumi.Int(1),
+			ComparisonOperator: pulumi.String("GreaterThanThreshold"),
+			Threshold:          pulumi.Float64(float64(spec.threshold)),
+			TreatMissingData:   pulumi.String("notBreaching"),
+			ActionsEnabled:     pulumi.Bool(true),
+			AlarmActions:       actions,
+			OkActions:          actions,
+		}, alarmOpts...)
+		if err != nil {
+			return nil, fmt.Errorf("create alarm %s: %w", spec.suffix, err)
+		}
+		arns = append(arns, alarm.Arn)
+	}
+
+	a.ARNs = arns.ToStringArrayOutput()
+	if err := ctx.RegisterResourceOutputs(a, pulumi.Map{"arns": a.ARNs, "topicArn": a.TopicARN}); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// newAlarmTopic creates the notification topic, encrypted with a key of its
+// own that CloudWatch may use, its policy, and the e-mail subscription. It
+// returns the topic's ARN and the resources an alarm must wait for.
+func newAlarmTopic(ctx *pulumi.Context, name string, args *AlarmsArgs, parent pulumi.ResourceOption) (pulumi.StringOutput, []pulumi.Resource, error) {
+	key, err := kms.NewKey(ctx, name, &kms.KeyArgs{
+		Description:       pulumi.String("Encrypts the alarm notifications of " + args.Name),
+		EnableKeyRotation: pulumi.Bool(true),
+		Policy: args.QueueARN.ApplyT(func(q string) (string, error) {
+			loc, err := locationOf(q)
+			if err != nil {
+				return "", err
+			}
+			return alarmKeyPolicy(loc).String(), nil
+		}).(pulumi.StringOutput),
+	}, parent)
+	if err != nil {
+		return pulumi.StringOutput{}, nil, fmt.Errorf("create alarm topic key: %w", err)
+	}
+	topic, err := sns.NewTopic(ctx, name, &sns.TopicArgs{
+		Name:           pulumi.String(args.Name + "-alarms"),
+		DisplayName:    pulumi.String(args.Name),
+		KmsMasterKeyId: key.Arn,
+	}, parent)
+	if err != nil {
+		return pulumi.StringOutput{}, nil, fmt.Errorf("create alarm topic: %w", err)
+	}
+	policy, err := sns.NewTopicPolicy(ctx, name, &sns.TopicPolicyArgs{
+		Arn: topic.Arn,
+		Policy: pulumi.All(topic.Arn, args.QueueARN).ApplyT(func(v []any) (string, error) {
+			loc, err := locationOf(v[1].(string))
+			if err != nil {
+				return "", err
+			}
+			return alarmTopicPolicy(v[0].(string), loc, args.Name+"-").String(), nil
+		}).(pulumi.StringOutput),
+	}, parent)
+	if err != nil {
+		return pulumi.StringOutput{}, nil, fmt.Errorf("create alarm topic policy: %w", err)
+	}
+	// The address must confirm the subscription from the e-mail SNS sends
+	// before it receives anything.
+	if _, err := sns.NewTopicSubscription(ctx, name+"-email", &sns.TopicSubscriptionArgs{
+		Topic:    topic.Arn,
+		Protocol: pulumi.String("email"),
+		Endpoint: pulumi.String(args.Config.Email),
+	}, parent); err != nil {
+		return pulumi.StringOutput{}, nil, fmt.Errorf("subscribe %s to the alarm topic: %w", args.Config.Email, err)
+	}
+	return topic.Arn, []pulumi.Resource{policy}, nil
+}

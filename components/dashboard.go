@@ -1,0 +1,209 @@
+package components
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/webhook-ingest/webhook-ingest/contract"
+)
+
+// DashboardArgs configures a Dashboard.
+type DashboardArgs struct {
+	// Name is the dashboard's name, unique in the account.
+	Name string
+	// Sources are the source names, each with its own line of rejections.
+	Sources             []string
+	APIID               pulumi.StringOutput
+	QueueName           pulumi.StringOutput
+	DeadLetterQueueName pulumi.StringOutput
+	FunctionName        pulumi.StringOutput
+	// QueueARN tells the stack's region, which every metric widget names.
+	QueueARN pulumi.StringOutput
+	// AlarmARNs are shown in an alarm status widget, when there are any.
+	AlarmARNs pulumi.StringArrayOutput
+}
+
+// Dashboard is a CloudWatch dashboard of the pipeline's health, from the
+// sender's request to the stored webhook: API requests and errors, queue
+// depth and age, the dead-letter queue, the function, the handler's records
+// by outcome, source and reason, and the state of the stack's alarms.
+type Dashboard struct {
+	pulumi.ResourceState
+
+	Name pulumi.StringOutput
+}
+
+// rejectReasons and retryReasons are the reason codes the handler gives
+// rejected and retried records; each is a line on the dashboard.
+var (
+	rejectReasons = append([]string{contract.ReasonUnknownSource, contract.ReasonMissingAttribute, contract.ReasonUnusableID}, contract.SignatureReasons...)
+	retryReasons  = []string{contract.ReasonStoreFailed, contract.ReasonPublishFailed, contract.ReasonDeadline, contract.ReasonPanic}
+)
+
+// outcomes are the outcomes of records, in the order they are drawn.
+var outcomes = []string{contract.OutcomeStored, contract.OutcomeDuplicate, contract.OutcomeRejected, contract.OutcomeRetry}
+
+// The dashboard body, as CloudWatch's dashboard body structure documents it.
+type (
+	dashboardBody struct {
+		Widgets []dashboardWidget `json:"widgets"`
+	}
+	dashboardWidget struct {
+		Type       string `json:"type"`
+		X          int    `json:"x"`
+		Y          int    `json:"y"`
+		Width      int    `json:"width"`
+		Height     int    `json:"height"`
+		Properties any    `json:"properties"`
+	}
+	metricWidget struct {
+		Title   string `json:"title"`
+		Region  string `json:"region"`
+		View    string `json:"view"`
+		Stacked bool   `json:"stacked"`
+		Period  int    `json:"period"`
+		Stat    string `json:"stat"`
+		// Metrics are [namespace, name, dimension, value, ..., options].
+		Metrics [][]any `json:"metrics"`
+	}
+	metricOptions struct {
+		Label string `json:"label,omitempty"`
+		Stat  string `json:"stat,omitempty"`
+	}
+	alarmWidget struct {
+		Title  string   `json:"title"`
+		Alarms []string `json:"alarms"`
+	}
+)
+
+// Dashboard grid: 24 columns; widgets are half the width, two per row.
+const (
+	widgetWidth   = 12
+	widgetHeight  = 6
+	widgetsPerRow = 24 / widgetWidth
+)
+
+// metric is one line of a metric widget: the metric with dimensions given as
+// name, value, name, value, ….
+func metric(namespace, name string, opts metricOptions, dimensions ...string) []any {
+	m := []any{namespace, name}
+	for _, d := range dimensions {
+		m = append(m, d)
+	}
+	return append(m, opts)
+}
+
+// dashboardResources are the resolved names the dashboard shows.
+type dashboardResources struct {
+	Region, APIID, Queue, DeadLetterQueue, Function string
+	Sources                                         []string
+	AlarmARNs                                       []string
+}
+
+// body lays out the dashboard of r.
+func (r dashboardResources) body() dashboardBody {
+	widget := func(title, stat string, metrics ...[]any) metricWidget {
+		return metricWidget{Title: title, Region: r.Region, View: "timeSeries", Period: alarmPeriodSeconds, Stat: stat, Metrics: metrics}
+	}
+	api := func(name, label string) []any {
+		return metric("AWS/ApiGateway", name, metricOptions{Label: label}, "ApiId", r.APIID, "Stage", "$default")
+	}
+	fn := func(name string, opts metricOptions) []any {
+		return metric("AWS/Lambda", name, opts, "FunctionName", r.Function)
+	}
+	records := func(label string, dimensions ...string) []any {
+		return metric(contract.MetricNamespace, contract.MetricRecords, metricOptions{Label: label}, dimensions...)
+	}
+
+	var byOutcome, bySource, byReason [][]any
+	for _, o := range outcomes {
+		byOutcome = append(byOutcome, records(o, contract.DimensionOutcome, o))
+	}
+	for _, s := range r.Sources {
+		bySource = append(bySource, records(s, contract.DimensionSource, s, contract.DimensionOutcome, contract.OutcomeRejected))
+	}
+	for _, reason := range rejectReasons {
+		byReason = append(byReason, records(contract.OutcomeRejected+": "+reason, contract.DimensionOutcome, contract.OutcomeRejected, contract.DimensionReason, reason))
+	}
+	for _, reason := range retryReasons {
+		byReason = append(byReason, records(contract.OutcomeRetry+": "+reason, contract.DimensionOutcome, contract.OutcomeRetry, contract.DimensionReason, reason))
+	}
+
+	panels := []any{
+		widget("API requests", "Sum", api("Count", "requests"), api("4xx", "4xx"), api("5xx", "5xx")),
+		widget("Queue depth", "Maximum",
+			metric("AWS/SQS", "ApproximateNumberOfMessagesVisible", metricOptions{Label: "waiting"}, "QueueName", r.Queue),
+			metric("AWS/SQS", "ApproximateNumberOfMessagesNotVisible", metricOptions{Label: "in flight"}, "QueueName", r.Queue),
+			metric("AWS/SQS", "ApproximateNumberOfMessagesVisible", metricOptions{Label: "dead-letter queue"}, "QueueName", r.DeadLetterQueue)),
+		widget("Oldest message in the queue (seconds)", "Maximum",
+			metric("AWS/SQS", "ApproximateAgeOfOldestMessage", metricOptions{Label: "queue"}, "QueueName", r.Queue),
+			metric("AWS/SQS", "ApproximateAgeOfOldestMessage", metricOptions{Label: "dead-letter queue"}, "QueueName", r.DeadLetterQueue)),
+		widget("Function invocations", "Sum",
+			fn("Invocations", metricOptions{Label: "invocations"}),
+			fn("Errors", metricOptions{Label: "errors"}),
+			fn("Throttles", metricOptions{Label: "throttles"})),
+		widget("Function duration (ms) and concurrency", "Average",
+			fn("Duration", metricOptions{Label: "average"}),
+			fn("Duration", metricOptions{Label: "p99", Stat: "p99"}),
+			fn("Duration", metricOptions{Label: "maximum", Stat: "Maximum"}),
+			fn("ConcurrentExecutions", metricOptions{Label: "concurrent executions", Stat: "Maximum"})),
+		widget("Records by outcome", "Sum", byOutcome...),
+		widget("Rejected records by source", "Sum", bySource...),
+		widget("Rejected and retried records by reason", "Sum", byReason...),
+	}
+	if len(r.AlarmARNs) > 0 {
+		panels = append(panels, alarmWidget{Title: "Alarms", Alarms: r.AlarmARNs})
+	}
+
+	var b dashboardBody
+	for i, p := range panels {
+		typ := "metric"
+		if _, ok := p.(alarmWidget); ok {
+			typ = "alarm"
+		}
+		b.Widgets = append(b.Widgets, dashboardWidget{
+			Type: typ, Properties: p,
+			X: i % widgetsPerRow * widgetWidth, Y: i / widgetsPerRow * widgetHeight,
+			Width: widgetWidth, Height: widgetHeight,
+		})
+	}
+	return b
+}
+
+// NewDashboard creates the dashboard.
+func NewDashboard(ctx *pulumi.Context, name string, args *DashboardArgs, opts ...pulumi.ResourceOption) (*Dashboard, error) {
+	d := &Dashboard{}
+	if err := ctx.RegisterComponentResource("webhook-ingest:dashboard:Dashboard", name, d, opts...); err != nil {
+		return nil, err
+	}
+	body := pulumi.All(args.QueueARN, args.APIID, args.QueueName, args.DeadLetterQueueName, args.FunctionName, args.AlarmARNs).ApplyT(
+		func(v []any) (string, error) {
+			loc, err := locationOf(v[0].(string))
+			if err != nil {
+				return "", err
+			}
+			return mustMarshal(dashboardResources{
+				Region:          loc.Region,
+				APIID:           v[1].(string),
+				Queue:           v[2].(string),
+				DeadLetterQueue: v[3].(string),
+				Function:        v[4].(string),
+				Sources:         args.Sources,
+				AlarmARNs:       v[5].([]string),
+			}.body()), nil
+		}).(pulumi.StringOutput)
+	dash, err := cloudwatch.NewDashboard(ctx, name, &cloudwatch.DashboardArgs{
+		DashboardName: pulumi.String(args.Name),
+		DashboardBody: body,
+	}, pulumi.Parent(d))
+	if err != nil {
+		return nil, fmt.Errorf("create dashboard: %w", err)
+	}
+	d.Name = dash.DashboardName
+	if err := ctx.RegisterResourceOutputs(d, pulumi.Map{"name": d.Name}); err != nil {
+		return nil, err
+	}
+	return d, nil
+}

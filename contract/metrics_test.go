@@ -1,0 +1,107 @@
+package contract_test
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/webhook-ingest/webhook-ingest/contract"
+)
+
+// TestVerifyReason checks that every rejection reason a verifier returns,
+// bare or wrapped, has its own code, and that anything else is unverified.
+func TestVerifyReason(t *testing.T) {
+	cases := []struct {
+		err  error
+		want string
+	}{
+		{contract.ErrMissingSignature, contract.ReasonMissingSignature},
+		{contract.ErrMalformedSignature, contract.ReasonMalformedSignature},
+		{contract.ErrMissingTimestamp, contract.ReasonMissingTimestamp},
+		{contract.ErrMalformedTimestamp, contract.ReasonMalformedTimestamp},
+		{contract.ErrNoMatchingSecret, contract.ReasonNoMatchingSecret},
+		{contract.ErrOutsideWindow, contract.ReasonOutsideWindow},
+		{fmt.Errorf("%w: not hex", contract.ErrMalformedSignature), contract.ReasonMalformedSignature},
+		{fmt.Errorf("%w: signed 1h0m0s from receipt", contract.ErrOutsideWindow), contract.ReasonOutsideWindow},
+		{errors.New("no matching secret"), contract.ReasonUnverified}, // same text, not the sentinel
+		{nil, contract.ReasonUnverified},
+	}
+	for _, tc := range cases {
+		if got := contract.VerifyReason(tc.err); got != tc.want {
+			t.Errorf("VerifyReason(%v) = %q, want %q", tc.err, got, tc.want)
+		}
+	}
+}
+
+// TestVerifyReasonOfVerifier runs a real verifier into each of its
+// rejections and checks the code.
+func TestVerifyReasonOfVerifier(t *testing.T) {
+	p, _ := contract.LookupPreset("standard-webhooks")
+	const secret = "whsec_c2VjcmV0LWJ5dGVzLWZvci10ZXN0cw=="
+	v, err := contract.NewVerifier(p.Scheme, secret, p.Tolerance)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	ts := fmt.Sprint(now.Unix())
+	body := []byte(`{"a":1}`)
+	good, err := p.Scheme.Sign(secret, "msg_1", ts, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		d        contract.Delivery
+		received time.Time
+		want     string
+	}{
+		{contract.Delivery{Body: body, ID: "msg_1", Timestamp: ts}, now, contract.ReasonMissingSignature},
+		{contract.Delivery{Body: body, ID: "msg_1", Timestamp: ts, Signature: "v1,!!"}, now, contract.ReasonMalformedSignature},
+		{contract.Delivery{Body: body, ID: "msg_1", Signature: good}, now, contract.ReasonMissingTimestamp},
+		{contract.Delivery{Body: body, ID: "msg_1", Timestamp: "12x", Signature: good}, now, contract.ReasonMalformedTimestamp},
+		{contract.Delivery{Body: body, ID: "msg_2", Timestamp: ts, Signature: good}, now, contract.ReasonNoMatchingSecret},
+		{contract.Delivery{Body: body, ID: "msg_1", Timestamp: ts, Signature: good}, now.Add(time.Hour), contract.ReasonOutsideWindow},
+	}
+	for _, tc := range cases {
+		err := v.Verify(tc.d, tc.received)
+		if got := contract.VerifyReason(err); got != tc.want {
+			t.Errorf("%+v: Verify = %v, code %q, want %q", tc.d, err, got, tc.want)
+		}
+	}
+}
+
+// TestMetricNames checks the names alarms and the handler share: reason
+// codes are distinct snake_case words, SignatureReasons lists only rejection
+// codes, and the dimension names are distinct.
+func TestMetricNames(t *testing.T) {
+	codes := []string{
+		contract.ReasonMissingSignature, contract.ReasonMalformedSignature, contract.ReasonMissingTimestamp,
+		contract.ReasonMalformedTimestamp, contract.ReasonNoMatchingSecret, contract.ReasonOutsideWindow,
+		contract.ReasonUnverified, contract.ReasonUnknownSource, contract.ReasonMissingAttribute, contract.ReasonUnusableID,
+		contract.ReasonStoreFailed, contract.ReasonPublishFailed, contract.ReasonDeadline, contract.ReasonPanic,
+	}
+	word := regexp.MustCompile(`^[a-z]+(_[a-z]+)*$`)
+	seen := map[string]bool{}
+	for _, c := range codes {
+		if !word.MatchString(c) || seen[c] {
+			t.Errorf("reason code %q is not a distinct snake_case word", c)
+		}
+		seen[c] = true
+	}
+	for _, c := range contract.SignatureReasons {
+		if !slices.Contains(codes[:7], c) {
+			t.Errorf("SignatureReasons holds %q, not a verifier's rejection code", c)
+		}
+	}
+	dims := []string{contract.DimensionSource, contract.DimensionOutcome, contract.DimensionReason, contract.MetricRecords}
+	for i, d := range dims {
+		for _, e := range dims[i+1:] {
+			if strings.EqualFold(d, e) {
+				t.Errorf("names %q and %q differ only in case", d, e)
+			}
+		}
+	}
+}
