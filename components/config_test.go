@@ -21,41 +21,47 @@ const (
 	badWhsec = "whsec_not*base64-9d2f"
 )
 
-// manySources returns n generic sources named s0, s1, ….
-func manySources(n int) (sources, secrets string) {
+// longSources returns n generic sources with long names.
+func longSources(n int) []contract.Source {
 	var src []contract.Source
-	sec := map[string]string{}
 	for i := range n {
-		name := fmt.Sprintf("source-with-a-long-name-%02d", i)
-		src = append(src, contract.Source{Name: name, Preset: "generic"})
-		sec[name] = "secret"
+		src = append(src, contract.Source{Name: fmt.Sprintf("source-with-a-long-name-%02d", i), Preset: "generic"})
 	}
-	return mustMarshal(src), mustMarshal(sec)
+	return src
 }
 
-// sourcesThatFitOnlyWithoutBus returns the most sources whose environment
-// fits Lambda's limit without the event bus variable, and does not with it.
+// manySources returns the configuration of n long-named sources.
+func manySources(n int) (sources, secrets string) {
+	return sourcesConfig(longSources(n))
+}
+
+// sourcesConfig returns the sources and secrets values that configure
+// sources, each with a secret.
+func sourcesConfig(sources []contract.Source) (string, string) {
+	sec := map[string]string{}
+	for _, s := range sources {
+		sec[s.Name] = "secret"
+	}
+	return mustMarshal(sources), mustMarshal(sec)
+}
+
+// sourcesThatFitOnlyWithoutBus returns sources whose environment fits
+// Lambda's limit without the event bus variable and does not with it: the
+// long-named sources of manySources, then one whose name is as long as
+// needed to reach the limit.
 func sourcesThatFitOnlyWithoutBus(t *testing.T) (sources, secrets string) {
 	t.Helper()
 	for n := 1; n < 100; n++ {
-		src, sec := manySources(n + 1)
-		var cfg Config
-		if err := json.Unmarshal([]byte(src), &cfg.Sources); err != nil {
-			t.Fatal(err)
-		}
-		if environmentBytes(cfg, testProject, testStack) > maxEnvironmentBytes {
-			src, sec = manySources(n)
-			if err := json.Unmarshal([]byte(src), &cfg.Sources); err != nil {
-				t.Fatal(err)
-			}
+		for length := 1; length <= 40; length++ {
+			cfg := Config{Sources: append(longSources(n), contract.Source{Name: strings.Repeat("z", length), Preset: "generic"})}
+			without := environmentBytes(cfg, testProject, testStack)
 			cfg.EventBus = true
-			if environmentBytes(cfg, testProject, testStack) <= maxEnvironmentBytes {
-				t.Skipf("%d sources fit with the event bus too; no count fits only without it", n)
+			if with := environmentBytes(cfg, testProject, testStack); without <= maxEnvironmentBytes && with > maxEnvironmentBytes {
+				return sourcesConfig(cfg.Sources)
 			}
-			return src, sec
 		}
 	}
-	t.Fatal("100 sources fit in the environment")
+	t.Fatal("found no sources that fit the environment only without the event bus")
 	return "", ""
 }
 

@@ -1,0 +1,291 @@
+package components
+
+import (
+	"maps"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/webhook-ingest/webhook-ingest/contract"
+)
+
+// wantAlarm is what one alarm must watch; every alarm fires when the value
+// over one 5-minute period is above its threshold.
+type wantAlarm struct {
+	Namespace, Metric, Statistic string
+	Dimensions                   map[string]string
+	Threshold                    float64
+}
+
+// alarmThresholds are the configured thresholds of a test run.
+type alarmThresholds struct {
+	QueueAge, Errors, Throttles, Rejected, API5xx float64
+}
+
+// wantAlarms returns the alarms the program must create for the test stack
+// with sources, keyed by alarm name. The dimensions name the test stack's
+// own resources as the mock cloud names them.
+func wantAlarms(sources []string, th alarmThresholds) map[string]wantAlarm {
+	want := map[string]wantAlarm{
+		stackUnique + "-dead-letter-queue":  {"AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", map[string]string{"QueueName": nDLQ}, 0},
+		stackUnique + "-queue-age":          {"AWS/SQS", "ApproximateAgeOfOldestMessage", "Maximum", map[string]string{"QueueName": nQueue}, th.QueueAge},
+		stackUnique + "-function-errors":    {"AWS/Lambda", "Errors", "Sum", map[string]string{"FunctionName": nProcessor}, th.Errors},
+		stackUnique + "-function-throttles": {"AWS/Lambda", "Throttles", "Sum", map[string]string{"FunctionName": nProcessor}, th.Throttles},
+		stackUnique + "-api-5xx":            {"AWS/ApiGateway", "5xx", "Sum", map[string]string{"ApiId": nAPI + "-id", "Stage": "$default"}, th.API5xx},
+	}
+	for _, s := range sources {
+		// [source, outcome] is one of the dimension sets the handler's EMF
+		// lines declare (contract/metrics.go); CloudWatch finds a metric
+		// only by its exact set.
+		want[stackUnique+"-rejected-"+s] = wantAlarm{contract.MetricNamespace, contract.MetricRecords, "Sum",
+			map[string]string{contract.DimensionSource: s, contract.DimensionOutcome: contract.OutcomeRejected}, th.Rejected}
+	}
+	return want
+}
+
+func presetSourceNames() []string {
+	var names []string
+	for _, pc := range presetCases {
+		names = append(names, pc.source.Name)
+	}
+	return names
+}
+
+// assertAlarms checks that c holds exactly the alarms want, each notifying
+// actions (none when empty) on ALARM and on OK.
+func assertAlarms(t *testing.T, c *cloud, want map[string]wantAlarm, actions []string) {
+	t.Helper()
+	got := map[string]registered{}
+	for _, r := range c.all(tAlarm) {
+		got[str(t, r, "name")] = r
+	}
+	if g, w := slices.Sorted(maps.Keys(got)), slices.Sorted(maps.Keys(want)); !slices.Equal(g, w) {
+		t.Fatalf("alarms\n%v\nwant\n%v", g, w)
+	}
+	for name, w := range want {
+		r := got[name]
+		if r.Name != nAlarms+strings.TrimPrefix(name, stackUnique) {
+			t.Errorf("alarm %s has logical name %s", name, r.Name)
+		}
+		for key, v := range map[string]string{
+			"namespace":          w.Namespace,
+			"metricName":         w.Metric,
+			"statistic":          w.Statistic,
+			"comparisonOperator": "GreaterThanThreshold",
+			"treatMissingData":   "notBreaching",
+		} {
+			if got := str(t, r, key); got != v {
+				t.Errorf("alarm %s: %s = %q, want %q", name, key, got, v)
+			}
+		}
+		for key, v := range map[string]float64{
+			"threshold":         w.Threshold,
+			"period":            300,
+			"evaluationPeriods": 1,
+			"datapointsToAlarm": 1,
+		} {
+			if got := num(t, r, key); got != v {
+				t.Errorf("alarm %s: %s = %v, want %v", name, key, got, v)
+			}
+		}
+		dims := map[string]string{}
+		for k, v := range prop(t, r, "dimensions").ObjectValue() {
+			dims[string(k)] = unwrap(v).StringValue()
+		}
+		if !maps.Equal(dims, w.Dimensions) {
+			t.Errorf("alarm %s: dimensions %v, want %v", name, dims, w.Dimensions)
+		}
+		for _, k := range []string{"extendedStatistic", "metricQueries", "unit"} {
+			if has(r, k) {
+				t.Errorf("alarm %s sets %s, which would keep it from matching the metric as published", name, k)
+			}
+		}
+		if !boolean(t, r, "actionsEnabled") {
+			t.Errorf("alarm %s has its actions disabled", name)
+		}
+		for _, k := range []string{"alarmActions", "okActions"} {
+			var got []string
+			if has(r, k) {
+				got = strs(t, r, k)
+			}
+			if !slices.Equal(got, actions) {
+				t.Errorf("alarm %s: %s = %v, want %v", name, k, got, actions)
+			}
+		}
+		if d := str(t, r, "alarmDescription"); !strings.Contains(d, "docs/operations.md") {
+			t.Errorf("alarm %s: description %q does not point to the runbook", name, d)
+		}
+	}
+}
+
+func TestAlarms(t *testing.T) {
+	c := allPresets(t)
+	assertAlarms(t, c, wantAlarms(presetSourceNames(), alarmThresholds{QueueAge: 600, Errors: 3, Throttles: 4, Rejected: 5, API5xx: 6}), []string{topicARN})
+	// An alarm could fire before CloudWatch may publish to the topic.
+	policy := c.only(t, tTopicPolicy)
+	for _, a := range c.all(tAlarm) {
+		if !dependsOn(a, policy) {
+			t.Errorf("alarm %s does not wait for the topic policy", a.Name)
+		}
+	}
+}
+
+func TestAlarmDefaults(t *testing.T) {
+	c := mustRun(t, testConfig())
+	assertAlarms(t, c, wantAlarms([]string{"orders"}, alarmThresholds{QueueAge: float64(defaults.Alarms.QueueAgeSeconds)}), nil)
+	for _, typ := range []string{tTopic, tTopicPolicy, tSubscription, tKey} {
+		if n := len(c.all(typ)); n != 0 {
+			t.Errorf("%d %s without an alarm e-mail", n, typ)
+		}
+	}
+}
+
+func TestAlarmSwitches(t *testing.T) {
+	all := wantAlarms([]string{"orders"}, alarmThresholds{QueueAge: float64(defaults.Alarms.QueueAgeSeconds)})
+	for key, off := range map[string][]string{
+		"alarmDeadLetterQueue":   {"dead-letter-queue"},
+		"alarmQueueAge":          {"queue-age"},
+		"alarmFunctionErrors":    {"function-errors"},
+		"alarmFunctionThrottles": {"function-throttles"},
+		"alarmRejected":          {"rejected-orders"},
+		"alarmApi5xx":            {"api-5xx"},
+	} {
+		t.Run(key, func(t *testing.T) {
+			cfg := testConfig()
+			cfg[testProject+":"+key] = "false"
+			want := maps.Clone(all)
+			for _, suffix := range off {
+				delete(want, stackUnique+"-"+suffix)
+			}
+			assertAlarms(t, mustRun(t, cfg), want, nil)
+		})
+	}
+}
+
+// TestAlarmTopic checks the notification topic: encrypted with a key
+// CloudWatch may use, publishable by this stack's alarms only, and
+// subscribed by the configured address.
+func TestAlarmTopic(t *testing.T) {
+	c := allPresets(t)
+	topic, key := c.only(t, tTopic), c.only(t, tKey)
+	keyARN := "arn:aws:kms:" + testRegion + ":" + testAccount + ":key/key-" + key.Name
+	if got := str(t, topic, "name"); got != stackUnique+"-alarms" {
+		t.Errorf("topic name %q", got)
+	}
+	if got := str(t, topic, "kmsMasterKeyId"); got != keyARN {
+		t.Errorf("topic encrypted with %q, want the stack's key %q (CloudWatch cannot use aws/sns)", got, keyARN)
+	}
+	if has(topic, "policy") {
+		t.Error("the topic has an inline policy besides its TopicPolicy")
+	}
+	if !boolean(t, key, "enableKeyRotation") {
+		t.Error("the topic key does not rotate")
+	}
+
+	keyDoc := parsePolicy(t, str(t, key, "policy"))
+	wantKey := map[string]iamStatement{
+		"AccountIAMPoliciesGovernKey": {Effect: "Allow", Principal: map[string]any{"AWS": "arn:aws:iam::" + testAccount + ":root"}, Action: []string{"kms:*"}, Resource: []string{"*"}},
+		"CloudWatchAlarmsEncrypt":     {Effect: "Allow", Principal: map[string]any{"Service": "cloudwatch.amazonaws.com"}, Action: []string{"kms:Decrypt", "kms:GenerateDataKey*"}, Resource: []string{"*"}},
+	}
+	assertPolicyExactly(t, "topic key policy", keyDoc, wantKey)
+
+	pol := c.only(t, tTopicPolicy)
+	if got := str(t, pol, "arn"); got != topicARN {
+		t.Errorf("topic policy on %q", got)
+	}
+	alarmPattern := "arn:aws:cloudwatch:" + testRegion + ":" + testAccount + ":alarm:" + stackUnique + "-*"
+	topicDoc := parsePolicy(t, str(t, pol, "policy"))
+	assertPolicyExactly(t, "topic policy", topicDoc, map[string]iamStatement{
+		"CloudWatchAlarmsPublish": {
+			Effect: "Allow", Principal: map[string]any{"Service": "cloudwatch.amazonaws.com"},
+			Action: []string{"sns:Publish"}, Resource: []string{topicARN},
+			Condition: map[string]map[string]string{
+				"StringEquals": {"aws:SourceAccount": testAccount},
+				"ArnLike":      {"aws:SourceArn": alarmPattern},
+			},
+		},
+	})
+	// The policy admits every alarm of the stack.
+	match := arnLike(alarmPattern)
+	for _, a := range c.all(tAlarm) {
+		arn := "arn:aws:cloudwatch:" + testRegion + ":" + testAccount + ":alarm:" + str(t, a, "name")
+		if !match.MatchString(arn) {
+			t.Errorf("alarm %s may not publish: %s does not match %s", a.Name, arn, alarmPattern)
+		}
+	}
+
+	sub := c.only(t, tSubscription)
+	for key, want := range map[string]string{"topic": topicARN, "protocol": "email", "endpoint": testAlarmEmail} {
+		if got := str(t, sub, key); got != want {
+			t.Errorf("subscription %s = %q, want %q", key, got, want)
+		}
+	}
+}
+
+// arnLike compiles an IAM ArnLike pattern: * is any run of characters, ?
+// any one.
+func arnLike(pattern string) *regexp.Regexp {
+	var b strings.Builder
+	b.WriteString("^")
+	for _, r := range pattern {
+		switch r {
+		case '*':
+			b.WriteString(".*")
+		case '?':
+			b.WriteString(".")
+		default:
+			b.WriteString(regexp.QuoteMeta(string(r)))
+		}
+	}
+	b.WriteString("$")
+	return regexp.MustCompile(b.String())
+}
+
+// assertPolicyExactly checks that doc holds exactly the statements want,
+// keyed by Sid, principals and conditions included.
+func assertPolicyExactly(t *testing.T, what string, doc iamDoc, want map[string]iamStatement) {
+	t.Helper()
+	if len(doc.Statement) != len(want) {
+		t.Errorf("%s: %d statements, want %d", what, len(doc.Statement), len(want))
+	}
+	for _, s := range doc.Statement {
+		w, ok := want[s.Sid]
+		if !ok {
+			t.Errorf("%s: unexpected statement %+v", what, s)
+			continue
+		}
+		w.Sid = s.Sid
+		if mustMarshal(s) != mustMarshal(w) {
+			t.Errorf("%s statement %s:\n got %s\nwant %s", what, s.Sid, mustMarshal(s), mustMarshal(w))
+		}
+	}
+}
+
+// TestEnvironmentEstimate checks the estimate the configuration check uses
+// against the environment the function gets: the same, but for the room
+// kept for a longer bucket name and longer parameter versions.
+func TestEnvironmentEstimate(t *testing.T) {
+	for name, cfg := range map[string]map[string]string{"with event bus": allPresetsConfig(t), "without": testConfig()} {
+		t.Run(name, func(t *testing.T) {
+			c := mustRun(t, cfg)
+			fn := c.only(t, tFunction)
+			actual := 0
+			for k, v := range prop(t, fn, "environment", "variables").ObjectValue() {
+				actual += len(k) + len(unwrap(v).StringValue())
+			}
+			var sources []contract.Source
+			decodeJSON(t, "sources", cfg[testProject+":sources"], &sources)
+			estimate := environmentBytes(Config{Sources: sources, EventBus: cfg[testProject+":eventBus"] == "true"}, testProject, testStack)
+			slack := maxBucketNameBytes - len(nBucket)
+			for _, s := range sources {
+				version := ":" + strconv.Itoa(parameterVersion("/webhook-ingest/dev/"+s.Name))
+				slack += len(maxVersionSelector) - len(version)
+			}
+			if estimate != actual+slack {
+				t.Errorf("estimated %d environment bytes; the function has %d, plus %d of room", estimate, actual, slack)
+			}
+		})
+	}
+}
