@@ -7,8 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
+	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -20,6 +23,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/webhook-ingest/webhook-ingest/contract"
+	"github.com/webhook-ingest/webhook-ingest/handoff"
+	"github.com/webhook-ingest/webhook-ingest/internal/eventbridgetest"
 	"github.com/webhook-ingest/webhook-ingest/internal/s3test"
 	"github.com/webhook-ingest/webhook-ingest/internal/ssmtest"
 )
@@ -291,9 +296,7 @@ func TestEndToEnd(t *testing.T) {
 		if len(resp.BatchItemFailures) != 0 {
 			t.Errorf("failures = %s, want none", raw)
 		}
-		if s := string(raw); s != `{"batchItemFailures":[]}` && s != `{"batchItemFailures":null}` {
-			t.Errorf("response = %s, want an empty batchItemFailures", s)
-		}
+		assertNoFailures(t, raw)
 		logged := outcomes(t, logs)
 		for _, preset := range contract.PresetNames() {
 			if got := logged["m-"+preset]; got != "stored" {
@@ -318,6 +321,11 @@ func TestEndToEnd(t *testing.T) {
 		}
 		if batches != 3 {
 			t.Errorf("%d batch log lines, want 3 (one per invocation)", batches)
+		}
+		// Every outcome, and a source that is not configured, went through
+		// the real logger to the emulator's stdout.
+		if n, want := assertEMF(t, logs, now, time.Now()), 2*7+len(contract.PresetNames()); n != want {
+			t.Errorf("%d record lines, want %d (one per record: the batch of 7 twice, one per preset)", n, want)
 		}
 		assertNoLeak(t, e, logs, forbidden)
 	})
@@ -384,4 +392,244 @@ func TestEndToEndBrokenConfiguration(t *testing.T) {
 		secrets = append(secrets, strings.Split(strings.TrimSpace(s.secret), "\n")...)
 	}
 	assertNoLeak(t, e, logs, secrets)
+}
+
+// assertNoFailures checks that a partial batch response reports no failure:
+// Lambda reads an empty and a null batchItemFailures alike, as success.
+func assertNoFailures(tb testing.TB, raw []byte) {
+	tb.Helper()
+	if s := string(raw); s != `{"batchItemFailures":[]}` && s != `{"batchItemFailures":null}` {
+		tb.Errorf("response = %s, want an empty batchItemFailures", s)
+	}
+}
+
+// emfRoot is the _aws member of an Embedded Metric Format document.
+type emfRoot struct {
+	Timestamp         *float64
+	CloudWatchMetrics []struct {
+		Namespace  string
+		Dimensions [][]string
+		Metrics    []struct{ Name, Unit string }
+	}
+}
+
+// maxEMFDimensions is the most dimensions EMF allows in one dimension set.
+const maxEMFDimensions = 30
+
+// assertEMF checks that every record line of logs is an Embedded Metric
+// Format document as CloudWatch Logs reads it from the function's stdout:
+// _aws at the top level with a Timestamp in whole milliseconds within [from,
+// to], one directive in contract.MetricNamespace whose dimensions name
+// top-level string members and whose metrics name top-level numbers, and
+// contract.MetricRecords counting 1 in Count. It returns how many record
+// lines it checked.
+func assertEMF(tb testing.TB, logs []map[string]any, from, to time.Time) int {
+	tb.Helper()
+	n := 0
+	for _, l := range logs {
+		if l["msg"] != "record" {
+			continue
+		}
+		n++
+		raw, err := json.Marshal(l["_aws"])
+		if err != nil {
+			tb.Fatal(err)
+		}
+		var root emfRoot
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.DisallowUnknownFields()
+		if l["_aws"] == nil || dec.Decode(&root) != nil || root.Timestamp == nil {
+			tb.Errorf("record line has no top-level _aws with a Timestamp: %v", l)
+			continue
+		}
+		if ts := *root.Timestamp; ts != math.Trunc(ts) || ts < float64(from.UnixMilli()) || ts > float64(to.UnixMilli()) {
+			tb.Errorf("_aws.Timestamp %v is not whole milliseconds in [%d, %d]: %v", ts, from.UnixMilli(), to.UnixMilli(), l)
+		}
+		if len(root.CloudWatchMetrics) != 1 {
+			tb.Errorf("_aws.CloudWatchMetrics has %d directives, want 1: %s", len(root.CloudWatchMetrics), raw)
+			continue
+		}
+		dir := root.CloudWatchMetrics[0]
+		if dir.Namespace != contract.MetricNamespace {
+			tb.Errorf("namespace %q, want %q: %s", dir.Namespace, contract.MetricNamespace, raw)
+		}
+		if len(dir.Dimensions) == 0 {
+			tb.Errorf("no dimension set: %s", raw)
+		}
+		for _, set := range dir.Dimensions {
+			if len(set) == 0 || len(set) > maxEMFDimensions {
+				tb.Errorf("dimension set %q: want 1 to %d dimensions", set, maxEMFDimensions)
+			}
+			for _, d := range set {
+				if _, ok := l[d].(string); !ok {
+					tb.Errorf("dimension %q is not a top-level string member: %v", d, l)
+				}
+			}
+		}
+		if len(dir.Metrics) != 1 || dir.Metrics[0].Name != contract.MetricRecords || dir.Metrics[0].Unit != "Count" {
+			tb.Errorf("metrics %+v, want one %s in Count", dir.Metrics, contract.MetricRecords)
+		}
+		if v, ok := l[contract.MetricRecords].(float64); !ok || v != 1 {
+			tb.Errorf("metric member %s = %v, want the number 1: %v", contract.MetricRecords, l[contract.MetricRecords], l)
+		}
+	}
+	return n
+}
+
+// recordLine returns the record log line of a message id.
+func recordLine(tb testing.TB, logs []map[string]any, messageID string) map[string]any {
+	tb.Helper()
+	for _, l := range logs {
+		if l["msg"] == "record" && l["message_id"] == messageID {
+			return l
+		}
+	}
+	tb.Fatalf("no record line for message %s", messageID)
+	return nil
+}
+
+// assertHandOff checks that calls is one PutEvents call carrying exactly the
+// hand-off event of delivery d from the generic source, received at sent, on
+// bus. The detail is read as the JSON consumers match on, not through
+// handoff.Event, so that a renamed field shows.
+func assertHandOff(tb testing.TB, w *world, calls [][]eventbridgetest.Entry, bus string, d delivery, sent time.Time) {
+	tb.Helper()
+	if len(calls) != 1 || len(calls[0]) != 1 {
+		tb.Errorf("PutEvents calls %+v, want one call with one entry", calls)
+		return
+	}
+	got := calls[0][0]
+	topic := d.attrs[contract.AttrTopic]
+	if got.Source != handoff.EventSource || got.DetailType != topic || got.EventBusName != bus {
+		tb.Errorf("entry Source %q DetailType %q EventBusName %q, want %q %q %q", got.Source, got.DetailType, got.EventBusName, handoff.EventSource, topic, bus)
+	}
+	var detail map[string]any
+	dec := json.NewDecoder(strings.NewReader(got.Detail))
+	dec.UseNumber()
+	if err := dec.Decode(&detail); err != nil {
+		tb.Fatalf("detail %s: %v", got.Detail, err)
+	}
+	received, _ := detail["receivedAt"].(string)
+	delete(detail, "receivedAt")
+	if at, err := time.Parse(time.RFC3339Nano, received); err != nil || !strings.HasSuffix(received, "Z") || !at.Equal(time.UnixMilli(sent.UnixMilli())) {
+		tb.Errorf("detail receivedAt %q, want %s in UTC (the SentTimestamp)", received, time.UnixMilli(sent.UnixMilli()).UTC().Format(time.RFC3339Nano))
+	}
+	source := senders["generic"].source.Name
+	want := map[string]any{
+		"source":    source,
+		"topic":     topic,
+		"webhookId": d.id,
+		"bucket":    w.s3.Bucket,
+		"key":       mustKey(tb, source, d.id),
+		"size":      json.Number(strconv.Itoa(len(d.body))),
+	}
+	if !reflect.DeepEqual(detail, want) {
+		tb.Errorf("detail %s, want the fields %v and receivedAt", got.Detail, want)
+	}
+}
+
+// TestEndToEndHandOff runs the bootstrap with the optional EventBridge
+// hand-off configured only through its environment, as the stack configures
+// it, with the SDK's own retryer in place: stored and duplicate records each
+// publish their event, and a publish that fails turns a stored record into a
+// retry whose redelivery ends duplicate and published.
+func TestEndToEndHandOff(t *testing.T) {
+	const bus = "webhook-ingest-e2e"
+	start := time.Now()
+	w := newWorld(t, 0)
+	eb := eventbridgetest.NewServer()
+	t.Cleanup(eb.Close)
+	w.env[contract.EnvEventBus] = bus
+	w.env["AWS_ENDPOINT_URL_EVENTBRIDGE"] = eb.URL
+	e := startEmulator(t, w.env)
+
+	generic := senders["generic"]
+	name := generic.source.Name
+	now := time.Now()
+	d1, d2 := generic.sign("", 1, now), generic.sign("", 2, now)
+	bad := generic.sign("", 3, now)
+	bad.attrs[contract.AttrSignature] = strings.Repeat("0", 64)
+	// batch invokes with records and returns the response, the log lines
+	// and the PutEvents calls of that invocation.
+	batch := func(t *testing.T, records ...events.SQSMessage) ([]byte, []map[string]any, [][]eventbridgetest.Entry) {
+		t.Helper()
+		before := len(eb.Calls())
+		_, raw, logs := e.batch(t, records...)
+		return raw, logs, eb.Calls()[before:]
+	}
+	assertOutcome := func(t *testing.T, logs []map[string]any, messageID, outcome string, published bool) {
+		t.Helper()
+		l := recordLine(t, logs, messageID)
+		if l["outcome"] != outcome || l["published"] != published {
+			t.Errorf("message %s logged outcome %v published %v (reason %v), want %s published %v", messageID, l["outcome"], l["published"], l["reason"], outcome, published)
+		}
+	}
+	t.Run("stored and duplicate", func(t *testing.T) {
+		raw, logs, calls := batch(t, record("m-1", name, d1, now), record("m-bad-sig", name, bad, now))
+		assertNoFailures(t, raw)
+		assertOutcome(t, logs, "m-1", contract.OutcomeStored, true)
+		if l := recordLine(t, logs, "m-bad-sig"); l["outcome"] != contract.OutcomeRejected || l["published"] != nil {
+			t.Errorf("badly signed record logged outcome %v published %v, want rejected without a hand-off", l["outcome"], l["published"])
+		}
+		assertHandOff(t, w, calls, bus, d1, now)
+
+		// SQS redelivers it: the object is there, and the event goes out again.
+		raw, logs, calls = batch(t, record("m-1", name, d1, now))
+		assertNoFailures(t, raw)
+		assertOutcome(t, logs, "m-1", contract.OutcomeDuplicate, true)
+		assertHandOff(t, w, calls, bus, d1, now)
+	})
+
+	t.Run("EventBridge failure", func(t *testing.T) {
+		eb.FailCalls(func(int) *eventbridgetest.Failure {
+			return &eventbridgetest.Failure{Status: http.StatusInternalServerError, Code: "InternalException", Message: "internal error"}
+		})
+		raw, logs, calls := batch(t, record("m-2", name, d2, now))
+		if want := `{"batchItemFailures":[{"itemIdentifier":"m-2"}]}`; string(raw) != want {
+			t.Errorf("response = %s, want exactly %s", raw, want)
+		}
+		assertOutcome(t, logs, "m-2", contract.OutcomeRetry, false)
+		if l := recordLine(t, logs, "m-2"); l[contract.DimensionReason] != contract.ReasonPublishFailed || l["key"] != mustKey(t, name, d2.id) {
+			t.Errorf("retried record logged reason code %v key %v, want %s and its key", l[contract.DimensionReason], l["key"], contract.ReasonPublishFailed)
+		}
+		// ingest.EventBridgeOptions allows the SDK one quick second attempt
+		// at a failed call, and the Publisher resends none.
+		if len(calls) != 2 {
+			t.Errorf("%d PutEvents calls, want 2 (the SDK's retry of a failed call)", len(calls))
+		}
+		if got, ok := w.object(t, mustKey(t, name, d2.id)); !ok || !bytes.Equal(got, []byte(d2.body)) {
+			t.Errorf("object = %q (found %v), want the body stored before the hand-off: %q", got, ok, d2.body)
+		}
+
+		eb.FailCalls(nil)
+		again := record("m-2", name, d2, now)
+		again.Attributes["ApproximateReceiveCount"] = "2"
+		raw, logs, calls = batch(t, again)
+		assertNoFailures(t, raw)
+		assertOutcome(t, logs, "m-2", contract.OutcomeDuplicate, true)
+		assertHandOff(t, w, calls, bus, d2, now)
+	})
+
+	logs := e.functionLogs(t, 0)
+	if n := assertEMF(t, logs, start, time.Now()); n != 5 {
+		t.Errorf("%d record lines, want 5 (one per record)", n)
+	}
+	loaded := 0
+	for _, l := range logs {
+		if l["msg"] == "configuration loaded" {
+			loaded++
+			if l["event_bus"] != bus {
+				t.Errorf("configuration loaded with event_bus %v, want %s", l["event_bus"], bus)
+			}
+		}
+	}
+	if loaded != 1 {
+		t.Errorf("%d configuration loaded lines, want 1", loaded)
+	}
+	if got, want := len(eb.Accepted()), 3; got != want {
+		t.Errorf("EventBridge accepted %d events in all, want %d", got, want)
+	}
+	if inits := e.initDurations(); len(inits) != 1 {
+		t.Errorf("emulator reported %d init phases, want 1 cold start: %v", len(inits), inits)
+	}
 }

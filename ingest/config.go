@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -101,12 +102,15 @@ func getSecureStrings(ctx context.Context, client *ssm.Client, names []string) (
 		}
 		for _, p := range out.Parameters {
 			// A parameter asked for at a version ("name:3") comes back
-			// under its bare name with Selector ":3"; one asked for by ARN
-			// may come back under its name.
-			selector := aws.ToString(p.Selector)
-			name := aws.ToString(p.Name) + selector
-			if !slices.Contains(batch, name) && slices.Contains(batch, aws.ToString(p.ARN)+selector) {
-				name = aws.ToString(p.ARN) + selector
+			// under its bare name, with that version and a Selector; one
+			// asked for by ARN may come back under its name.
+			var version string
+			if aws.ToString(p.Selector) != "" {
+				version = ":" + strconv.FormatInt(p.Version, 10)
+			}
+			name := aws.ToString(p.Name) + version
+			if !slices.Contains(batch, name) && slices.Contains(batch, aws.ToString(p.ARN)+version) {
+				name = aws.ToString(p.ARN) + version
 			}
 			if p.Type != ssmtypes.ParameterTypeSecureString {
 				return nil, nil, fmt.Errorf("secret parameter %q is a %s, want %s: secrets are stored encrypted", name, p.Type, ssmtypes.ParameterTypeSecureString)
