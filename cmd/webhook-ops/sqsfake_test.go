@@ -1,16 +1,17 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
+	"github.com/webhook-ingest/webhook-ingest/internal/awsjsontest"
 	"net/http"
 	"net/http/httptest"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 )
+
+var sqsProtocol = awsjsontest.Protocol{ContentType: "application/x-amz-json-1.0", SigningName: "sqs"}
 
 // fakeSQS is an SQS endpoint speaking AWS JSON 1.0 for the three calls redrive
 // makes. A running move task advances by step messages on every
@@ -83,52 +84,44 @@ type listEntry struct {
 }
 
 func (f *fakeSQS) serveHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost || r.URL.Path != "/" {
-		sqsError(w, http.StatusNotFound, "UnknownOperationException", "want POST /")
-		return
-	}
-	if ct := r.Header.Get("Content-Type"); ct != "application/x-amz-json-1.0" {
-		sqsError(w, http.StatusBadRequest, "SerializationException", "unexpected Content-Type "+ct)
-		return
-	}
-	if auth := r.Header.Get("Authorization"); !strings.Contains(auth, "/sqs/aws4_request") {
-		sqsError(w, http.StatusForbidden, "MissingAuthenticationTokenException", "request is not SigV4-signed for sqs")
+	target, ok := sqsProtocol.Target(w, r)
+	if !ok {
 		return
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	switch target := r.Header.Get("X-Amz-Target"); target {
+	switch target {
 	case "AmazonSQS.GetQueueAttributes":
 		var in struct {
 			QueueURL       string `json:"QueueUrl"`
 			AttributeNames []string
 		}
-		if !decode(w, r, &in) {
+		if !sqsProtocol.Decode(w, r, &in) {
 			return
 		}
 		arn, ok := f.queues[in.QueueURL]
 		if !ok {
-			sqsError(w, http.StatusBadRequest, "QueueDoesNotExist", "The specified queue does not exist.")
+			sqsProtocol.WriteError(w, http.StatusBadRequest, "QueueDoesNotExist", "The specified queue does not exist.")
 			return
 		}
 		attrs := map[string]string{}
 		if slices.Contains(in.AttributeNames, "QueueArn") || slices.Contains(in.AttributeNames, "All") {
 			attrs["QueueArn"] = arn
 		}
-		reply(w, map[string]any{"Attributes": attrs})
+		sqsProtocol.Reply(w, map[string]any{"Attributes": attrs})
 	case "AmazonSQS.StartMessageMoveTask":
 		var in startInput
-		if !decode(w, r, &in) {
+		if !sqsProtocol.Decode(w, r, &in) {
 			return
 		}
 		f.starts = append(f.starts, in)
 		if !f.knownARN(in.SourceArn) || (in.DestinationArn != nil && !f.knownARN(*in.DestinationArn)) {
-			sqsError(w, http.StatusBadRequest, "ResourceNotFoundException", "One or more specified resources don't exist.")
+			sqsProtocol.WriteError(w, http.StatusBadRequest, "ResourceNotFoundException", "One or more specified resources don't exist.")
 			return
 		}
 		for _, t := range f.tasks {
 			if t.source == in.SourceArn && t.status == statusRunning {
-				sqsError(w, http.StatusBadRequest, "UnsupportedOperation", "a message move task is already running")
+				sqsProtocol.WriteError(w, http.StatusBadRequest, "UnsupportedOperation", "a message move task is already running")
 				return
 			}
 		}
@@ -143,17 +136,17 @@ func (f *fakeSQS) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			task.dest = *in.DestinationArn
 		}
 		f.tasks = append(f.tasks, task)
-		reply(w, map[string]string{"TaskHandle": task.handle})
+		sqsProtocol.Reply(w, map[string]string{"TaskHandle": task.handle})
 	case "AmazonSQS.ListMessageMoveTasks":
 		var in struct {
 			SourceArn  string
 			MaxResults *int
 		}
-		if !decode(w, r, &in) {
+		if !sqsProtocol.Decode(w, r, &in) {
 			return
 		}
 		if !f.knownARN(in.SourceArn) {
-			sqsError(w, http.StatusBadRequest, "ResourceNotFoundException", "One or more specified resources don't exist.")
+			sqsProtocol.WriteError(w, http.StatusBadRequest, "ResourceNotFoundException", "One or more specified resources don't exist.")
 			return
 		}
 		limit := 1
@@ -184,9 +177,9 @@ func (f *fakeSQS) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 			results = append(results, e)
 		}
-		reply(w, map[string]any{"Results": results})
+		sqsProtocol.Reply(w, map[string]any{"Results": results})
 	default:
-		sqsError(w, http.StatusBadRequest, "UnknownOperationException", "unsupported operation "+target)
+		sqsProtocol.WriteError(w, http.StatusBadRequest, "UnknownOperationException", "unsupported operation "+target)
 	}
 }
 
@@ -213,23 +206,4 @@ func (f *fakeSQS) knownARN(arn string) bool {
 		}
 	}
 	return false
-}
-
-func decode(w http.ResponseWriter, r *http.Request, v any) bool {
-	if err := json.NewDecoder(r.Body).Decode(v); err != nil {
-		sqsError(w, http.StatusBadRequest, "SerializationException", err.Error())
-		return false
-	}
-	return true
-}
-
-func reply(w http.ResponseWriter, v any) {
-	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
-	_ = json.NewEncoder(w).Encode(v)
-}
-
-func sqsError(w http.ResponseWriter, status int, code, message string) {
-	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]string{"__type": code, "message": message})
 }

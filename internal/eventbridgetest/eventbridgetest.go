@@ -11,6 +11,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"github.com/webhook-ingest/webhook-ingest/internal/awsjsontest"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -18,6 +19,8 @@ import (
 	"sync"
 	"unicode/utf16"
 )
+
+var protocol = awsjsontest.Protocol{ContentType: "application/x-amz-json-1.1", SigningName: "events"}
 
 // Service limits of PutEvents that the server enforces.
 const (
@@ -124,30 +127,20 @@ type putEventsOutput struct {
 }
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost || r.URL.Path != "/" {
-		writeError(w, http.StatusNotFound, "UnknownOperationException", "want POST /")
+	target, ok := protocol.Target(w, r)
+	if !ok {
 		return
 	}
-	if ct := r.Header.Get("Content-Type"); ct != "application/x-amz-json-1.1" {
-		writeError(w, http.StatusBadRequest, "SerializationException", "unexpected Content-Type "+ct)
-		return
-	}
-	// The credential scope names the service the client signed for.
-	if auth := r.Header.Get("Authorization"); !strings.HasPrefix(auth, "AWS4-HMAC-SHA256 ") || !strings.Contains(auth, "/events/aws4_request") {
-		writeError(w, http.StatusForbidden, "MissingAuthenticationTokenException", "request is not SigV4-signed for events")
-		return
-	}
-	if target := r.Header.Get("X-Amz-Target"); target != "AWSEvents.PutEvents" {
-		writeError(w, http.StatusBadRequest, "UnknownOperationException", "unsupported operation "+target)
+	if target != "AWSEvents.PutEvents" {
+		protocol.WriteError(w, http.StatusBadRequest, "UnknownOperationException", "unsupported operation "+target)
 		return
 	}
 	var in putEventsInput
-	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
-		writeError(w, http.StatusBadRequest, "SerializationException", err.Error())
+	if !protocol.Decode(w, r, &in) {
 		return
 	}
 	if n := len(in.Entries); n < 1 || n > MaxEntries {
-		writeError(w, http.StatusBadRequest, "ValidationException", fmt.Sprintf(
+		protocol.WriteError(w, http.StatusBadRequest, "ValidationException", fmt.Sprintf(
 			"1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length between 1 and %d, got %d", MaxEntries, n))
 		return
 	}
@@ -156,7 +149,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	for i, e := range in.Entries {
 		entries[i] = Entry{Source: deref(e.Source), DetailType: deref(e.DetailType), Detail: deref(e.Detail), EventBusName: deref(e.EventBusName)}
 		if n := len(utf16.Encode([]rune(entries[i].DetailType))); e.DetailType != nil && (n < 1 || n > MaxDetailTypeLen) {
-			writeError(w, http.StatusBadRequest, "ValidationException", fmt.Sprintf(
+			protocol.WriteError(w, http.StatusBadRequest, "ValidationException", fmt.Sprintf(
 				"1 validation error detected: Value at 'entries.%d.member.detailType' failed to satisfy constraint: Member must have length between 1 and %d", i+1, MaxDetailTypeLen))
 			return
 		}
@@ -164,7 +157,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		size += len(entries[i].Source) + len(entries[i].DetailType) + len(entries[i].Detail)
 	}
 	if size >= MaxRequestBytes {
-		writeError(w, http.StatusBadRequest, "ValidationException", fmt.Sprintf("total size of the entries is %d bytes, must be less than %d", size, MaxRequestBytes))
+		protocol.WriteError(w, http.StatusBadRequest, "ValidationException", fmt.Sprintf("total size of the entries is %d bytes, must be less than %d", size, MaxRequestBytes))
 		return
 	}
 
@@ -174,7 +167,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	call := len(s.calls)
 	if s.failCall != nil {
 		if f := s.failCall(call); f != nil {
-			writeError(w, cmp.Or(f.Status, http.StatusBadRequest), f.Code, f.Message)
+			protocol.WriteError(w, cmp.Or(f.Status, http.StatusBadRequest), f.Code, f.Message)
 			return
 		}
 	}
@@ -192,8 +185,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.accepted = append(s.accepted, e)
 		out.Entries[i] = resultEntry{EventID: fmt.Sprintf("00000000-0000-4000-8000-%012d", len(s.accepted))}
 	}
-	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-	_ = json.NewEncoder(w).Encode(out)
+	protocol.Reply(w, out)
 }
 
 // validate fails an entry the way EventBridge does when a required field is
@@ -217,11 +209,4 @@ func deref(p *string) string {
 		return ""
 	}
 	return *p
-}
-
-func writeError(w http.ResponseWriter, status int, code, message string) {
-	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-	w.Header().Set("X-Amzn-Errortype", code)
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]string{"__type": code, "message": message})
 }

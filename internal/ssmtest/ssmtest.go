@@ -10,8 +10,8 @@ package ssmtest
 
 import (
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
+	"github.com/webhook-ingest/webhook-ingest/internal/awsjsontest"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -20,6 +20,8 @@ import (
 	"sync"
 	"time"
 )
+
+var protocol = awsjsontest.Protocol{ContentType: "application/x-amz-json-1.1", SigningName: "ssm"}
 
 // Parameter types as SSM names them.
 const (
@@ -101,31 +103,20 @@ type getParametersOutput struct {
 }
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost || r.URL.Path != "/" {
-		writeError(w, http.StatusNotFound, "UnknownOperationException", "want POST /")
+	target, ok := protocol.Target(w, r)
+	if !ok {
 		return
 	}
-	if ct := r.Header.Get("Content-Type"); ct != "application/x-amz-json-1.1" {
-		writeError(w, http.StatusBadRequest, "SerializationException", "unexpected Content-Type "+ct)
-		return
-	}
-	// The credential scope names the service the client signed for: a client
-	// pointed here by mistake signs for another one.
-	if auth := r.Header.Get("Authorization"); !strings.HasPrefix(auth, "AWS4-HMAC-SHA256 ") || !strings.Contains(auth, "/ssm/aws4_request") {
-		writeError(w, http.StatusForbidden, "MissingAuthenticationTokenException", "request is not SigV4-signed for ssm")
-		return
-	}
-	if target := r.Header.Get("X-Amz-Target"); target != "AmazonSSM.GetParameters" {
-		writeError(w, http.StatusBadRequest, "UnknownOperationException", "unsupported operation "+target)
+	if target != "AmazonSSM.GetParameters" {
+		protocol.WriteError(w, http.StatusBadRequest, "UnknownOperationException", "unsupported operation "+target)
 		return
 	}
 	var in getParametersInput
-	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
-		writeError(w, http.StatusBadRequest, "SerializationException", err.Error())
+	if !protocol.Decode(w, r, &in) {
 		return
 	}
 	if len(in.Names) == 0 || len(in.Names) > MaxNames {
-		writeError(w, http.StatusBadRequest, "ValidationException", fmt.Sprintf(
+		protocol.WriteError(w, http.StatusBadRequest, "ValidationException", fmt.Sprintf(
 			"1 validation error detected: Value at 'names' failed to satisfy constraint: Member must have length less than or equal to %d and greater than or equal to 1", MaxNames))
 		return
 	}
@@ -160,8 +151,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 
 	// SSM lists the found parameters in alphabetical order.
 	slices.SortFunc(out.Parameters, func(a, b parameterJSON) int { return strings.Compare(a.Name, b.Name) })
-	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-	_ = json.NewEncoder(w).Encode(out)
+	protocol.Reply(w, out)
 }
 
 // lookup finds the parameter version a requested name asks for: the current
@@ -182,11 +172,4 @@ func (s *Server) lookup(requested string) (p Parameter, version int64, selector 
 		return Parameter{}, 0, "", false
 	}
 	return versions[v-1], v, ":" + sel, true
-}
-
-func writeError(w http.ResponseWriter, status int, code, message string) {
-	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-	w.Header().Set("X-Amzn-Errortype", code)
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]string{"__type": code, "message": message})
 }
