@@ -31,7 +31,9 @@ type AlarmsArgs struct {
 	APIID               pulumi.StringOutput
 	QueueName           pulumi.StringOutput
 	DeadLetterQueueName pulumi.StringOutput
-	FunctionName        pulumi.StringOutput
+	// FunctionName is the handler's: the FunctionName of its AWS/Lambda
+	// metrics and the function dimension of its own.
+	FunctionName pulumi.StringOutput
 	// QueueARN tells the stack's partition, region and account, which the
 	// topic's policies name.
 	QueueARN pulumi.StringOutput
@@ -128,16 +130,19 @@ func NewAlarms(ctx *pulumi.Context, name string, args *AlarmsArgs, opts ...pulum
 	}
 	if cfg.Rejected {
 		// The dimensions are exactly one of the handler's EMF dimension
-		// sets, [source, outcome]: CloudWatch matches a metric only by its
-		// full set of dimensions.
+		// sets, [function, source, outcome]: CloudWatch matches a metric
+		// only by its full set of dimensions. The function is this stack's,
+		// so another stack's rejections for a source of the same name do
+		// not count here.
 		for _, s := range args.Sources {
 			specs = append(specs, alarmSpec{
 				suffix:      "rejected-" + s,
 				description: fmt.Sprintf("More than %d webhooks of source %s were rejected in 5 minutes (wrong secret, wrong preset or forged requests); rejected webhooks are not stored.", cfg.RejectedThreshold, s),
 				namespace:   contract.MetricNamespace, metric: contract.MetricRecords, statistic: "Sum",
 				dimensions: pulumi.StringMap{
-					contract.DimensionSource:  pulumi.String(s),
-					contract.DimensionOutcome: pulumi.String(contract.OutcomeRejected),
+					contract.DimensionFunction: args.FunctionName,
+					contract.DimensionSource:   pulumi.String(s),
+					contract.DimensionOutcome:  pulumi.String(contract.OutcomeRejected),
 				},
 				threshold: cfg.RejectedThreshold,
 			})

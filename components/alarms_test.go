@@ -36,11 +36,12 @@ func wantAlarms(sources []string, th alarmThresholds) map[string]wantAlarm {
 		stackUnique + "-api-5xx":            {"AWS/ApiGateway", "5xx", "Sum", map[string]string{"ApiId": nAPI + "-id", "Stage": "$default"}, th.API5xx},
 	}
 	for _, s := range sources {
-		// [source, outcome] is one of the dimension sets the handler's EMF
-		// lines declare (contract/metrics.go); CloudWatch finds a metric
-		// only by its exact set.
+		// [function, source, outcome] is one of the dimension sets the
+		// handler's EMF lines declare (contract/metrics.go); CloudWatch
+		// finds a metric only by its exact set. The function is this
+		// stack's, so that no other stack's rejections count.
 		want[stackUnique+"-rejected-"+s] = wantAlarm{contract.MetricNamespace, contract.MetricRecords, "Sum",
-			map[string]string{contract.DimensionSource: s, contract.DimensionOutcome: contract.OutcomeRejected}, th.Rejected}
+			map[string]string{contract.DimensionFunction: nProcessor, contract.DimensionSource: s, contract.DimensionOutcome: contract.OutcomeRejected}, th.Rejected}
 	}
 	return want
 }

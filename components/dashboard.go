@@ -18,7 +18,9 @@ type DashboardArgs struct {
 	APIID               pulumi.StringOutput
 	QueueName           pulumi.StringOutput
 	DeadLetterQueueName pulumi.StringOutput
-	FunctionName        pulumi.StringOutput
+	// FunctionName is the handler's: the FunctionName of its AWS/Lambda
+	// metrics and the function dimension of its own.
+	FunctionName pulumi.StringOutput
 	// QueueARN tells the stack's region, which every metric widget names.
 	QueueARN pulumi.StringOutput
 	// AlarmARNs are shown in an alarm status widget, when there are any.
@@ -34,13 +36,6 @@ type Dashboard struct {
 
 	Name pulumi.StringOutput
 }
-
-// rejectReasons and retryReasons are the reason codes the handler gives
-// rejected and retried records; each is a line on the dashboard.
-var (
-	rejectReasons = append([]string{contract.ReasonUnknownSource, contract.ReasonMissingAttribute, contract.ReasonUnusableID}, contract.SignatureReasons...)
-	retryReasons  = []string{contract.ReasonStoreFailed, contract.ReasonPublishFailed, contract.ReasonDeadline, contract.ReasonPanic}
-)
 
 // outcomes are the outcomes of records, in the order they are drawn.
 var outcomes = []string{contract.OutcomeStored, contract.OutcomeDuplicate, contract.OutcomeRejected, contract.OutcomeRetry}
@@ -113,7 +108,10 @@ func (r dashboardResources) body() dashboardBody {
 	fn := func(name string, opts metricOptions) []any {
 		return metric("AWS/Lambda", name, opts, "FunctionName", r.Function)
 	}
+	// The handler's metrics, of this stack's function only: every one of
+	// its dimension sets names the function.
 	records := func(label string, dimensions ...string) []any {
+		dimensions = append([]string{contract.DimensionFunction, r.Function}, dimensions...)
 		return metric(contract.MetricNamespace, contract.MetricRecords, metricOptions{Label: label}, dimensions...)
 	}
 
@@ -124,10 +122,10 @@ func (r dashboardResources) body() dashboardBody {
 	for _, s := range r.Sources {
 		bySource = append(bySource, records(s, contract.DimensionSource, s, contract.DimensionOutcome, contract.OutcomeRejected))
 	}
-	for _, reason := range rejectReasons {
+	for _, reason := range contract.RejectReasons {
 		byReason = append(byReason, records(contract.OutcomeRejected+": "+reason, contract.DimensionOutcome, contract.OutcomeRejected, contract.DimensionReason, reason))
 	}
-	for _, reason := range retryReasons {
+	for _, reason := range contract.RetryReasons {
 		byReason = append(byReason, records(contract.OutcomeRetry+": "+reason, contract.DimensionOutcome, contract.OutcomeRetry, contract.DimensionReason, reason))
 	}
 

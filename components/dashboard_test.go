@@ -82,7 +82,7 @@ func TestDashboard(t *testing.T) {
 	decodeJSON(t, "dashboard body", str(t, d, "dashboardBody"), &body)
 
 	sources := presetSourceNames()
-	reasons := append(slices.Clone(rejectReasons), retryReasons...)
+	reasons := append(slices.Clone(contract.RejectReasons), contract.RetryReasons...)
 	outcomesWant := []string{contract.OutcomeStored, contract.OutcomeDuplicate, contract.OutcomeRejected, contract.OutcomeRetry}
 	// belongs reports whether m is a metric of this stack's resources: its
 	// dimensions are exactly those its namespace uses here, with values that
@@ -97,12 +97,14 @@ func TestDashboard(t *testing.T) {
 		case "AWS/Lambda":
 			return maps.Equal(m.Dimensions, map[string]string{"FunctionName": nProcessor})
 		case contract.MetricNamespace:
-			// The dimension sets the handler's EMF lines declare.
+			// The dimension sets the handler's EMF lines declare, each with
+			// this stack's function.
+			fn := contract.DimensionFunction
 			sets := [][]string{
-				{contract.DimensionOutcome},
-				{contract.DimensionSource, contract.DimensionOutcome},
-				{contract.DimensionOutcome, contract.DimensionReason},
-				{contract.DimensionSource, contract.DimensionOutcome, contract.DimensionReason},
+				{fn, contract.DimensionOutcome},
+				{fn, contract.DimensionSource, contract.DimensionOutcome},
+				{fn, contract.DimensionOutcome, contract.DimensionReason},
+				{fn, contract.DimensionSource, contract.DimensionOutcome, contract.DimensionReason},
 			}
 			known := false
 			for _, set := range sets {
@@ -110,7 +112,7 @@ func TestDashboard(t *testing.T) {
 			}
 			src, hasSource := m.Dimensions[contract.DimensionSource]
 			reason, hasReason := m.Dimensions[contract.DimensionReason]
-			return known && m.Name == contract.MetricRecords &&
+			return known && m.Name == contract.MetricRecords && m.Dimensions[fn] == nProcessor &&
 				slices.Contains(outcomesWant, m.Dimensions[contract.DimensionOutcome]) &&
 				(!hasSource || slices.Contains(sources, src)) &&
 				(!hasReason || slices.Contains(reasons, reason))
@@ -173,16 +175,24 @@ func TestDashboard(t *testing.T) {
 	for _, name := range []string{"Invocations", "Errors", "Throttles", "Duration"} {
 		want = append(want, dashboardMetric{"AWS/Lambda", name, map[string]string{"FunctionName": nProcessor}})
 	}
+	records := func(dims ...string) dashboardMetric {
+		m := dashboardMetric{contract.MetricNamespace, contract.MetricRecords, map[string]string{contract.DimensionFunction: nProcessor}}
+		for i := 0; i < len(dims); i += 2 {
+			m.Dimensions[dims[i]] = dims[i+1]
+		}
+		return m
+	}
 	for _, o := range outcomesWant {
-		want = append(want, dashboardMetric{contract.MetricNamespace, contract.MetricRecords, map[string]string{contract.DimensionOutcome: o}})
+		want = append(want, records(contract.DimensionOutcome, o))
 	}
 	for _, s := range sources {
-		want = append(want, dashboardMetric{contract.MetricNamespace, contract.MetricRecords,
-			map[string]string{contract.DimensionSource: s, contract.DimensionOutcome: contract.OutcomeRejected}})
+		want = append(want, records(contract.DimensionSource, s, contract.DimensionOutcome, contract.OutcomeRejected))
 	}
-	for _, r := range contract.SignatureReasons {
-		want = append(want, dashboardMetric{contract.MetricNamespace, contract.MetricRecords,
-			map[string]string{contract.DimensionOutcome: contract.OutcomeRejected, contract.DimensionReason: r}})
+	for _, r := range contract.RejectReasons {
+		want = append(want, records(contract.DimensionOutcome, contract.OutcomeRejected, contract.DimensionReason, r))
+	}
+	for _, r := range contract.RetryReasons {
+		want = append(want, records(contract.DimensionOutcome, contract.OutcomeRetry, contract.DimensionReason, r))
 	}
 	for _, m := range want {
 		if !seen[m.key()] {

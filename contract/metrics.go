@@ -1,21 +1,30 @@
 package contract
 
-import "errors"
+import (
+	"errors"
+	"slices"
+)
 
 // The handler's CloudWatch metrics, which it writes in Embedded Metric Format
 // on each record's log line, and which the stack's alarms and dashboard read.
 //
 // Every record counts 1 in MetricRecords with these dimension sets:
 //
-//	[outcome]                       every record
-//	[source, outcome]               records of a configured source
-//	[outcome, reason_code]          rejected and retried records
-//	[source, outcome, reason_code]  rejected and retried records of a configured source
+//	[function, outcome]                       every record
+//	[function, source, outcome]               records of a configured source
+//	[function, outcome, reason_code]          rejected and retried records
+//	[function, source, outcome, reason_code]  rejected and retried records of a configured source
+//
+// Every set names the function, so that the metrics of two stacks in one
+// account and region stay apart: CloudWatch identifies a metric by its
+// namespace, name and full set of dimensions, and an alarm or a graph must
+// name all of them.
 //
 // A record whose source is not configured has no source dimension, so that a
 // hand-made message cannot create metrics at will. Summing the per-source
-// metrics therefore leaves out unknown_source rejections; the [outcome] and
-// [outcome, reason_code] metrics count everything.
+// metrics therefore leaves out unknown_source rejections; the
+// [function, outcome] and [function, outcome, reason_code] metrics count
+// everything.
 //
 // The dimension names are the record log line's own fields, so that the line
 // carries each value once and no two of its fields differ only in case.
@@ -24,6 +33,10 @@ const (
 	// MetricRecords counts records, unit Count.
 	MetricRecords = "Records"
 
+	// DimensionFunction is the name of the Lambda function that processed
+	// the record, as Lambda gives it in EnvFunctionName; unique in the
+	// account and region, it tells the stacks apart.
+	DimensionFunction = "function"
 	// DimensionSource is the configured source name.
 	DimensionSource = "source"
 	// DimensionOutcome is one of the Outcome values.
@@ -81,6 +94,14 @@ var SignatureReasons = []string{
 	ReasonMissingSignature, ReasonMalformedSignature, ReasonMissingTimestamp,
 	ReasonMalformedTimestamp, ReasonNoMatchingSecret, ReasonOutsideWindow, ReasonUnverified,
 }
+
+// RejectReasons are all the reason codes of rejected records, and
+// RetryReasons all those of retried records. Readers of the metrics (the
+// dashboard) iterate them, so that a new code shows up without naming it.
+var (
+	RejectReasons = append(slices.Clip(SignatureReasons), ReasonUnknownSource, ReasonMissingAttribute, ReasonUnusableID)
+	RetryReasons  = []string{ReasonStoreFailed, ReasonPublishFailed, ReasonDeadline, ReasonPanic}
+)
 
 var verifyReasons = []struct {
 	err  error

@@ -3,8 +3,12 @@ package contract_test
 import (
 	"errors"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -74,15 +78,42 @@ func TestVerifyReasonOfVerifier(t *testing.T) {
 }
 
 // TestMetricNames checks the names alarms and the handler share: reason
-// codes are distinct snake_case words, SignatureReasons lists only rejection
-// codes, and the dimension names are distinct.
+// codes are distinct snake_case words, RejectReasons and RetryReasons
+// between them hold every Reason constant declared in metrics.go (read from
+// the source, so that a new code left out of both fails here),
+// SignatureReasons are rejection codes, and the dimension names are
+// distinct.
 func TestMetricNames(t *testing.T) {
-	codes := []string{
-		contract.ReasonMissingSignature, contract.ReasonMalformedSignature, contract.ReasonMissingTimestamp,
-		contract.ReasonMalformedTimestamp, contract.ReasonNoMatchingSecret, contract.ReasonOutsideWindow,
-		contract.ReasonUnverified, contract.ReasonUnknownSource, contract.ReasonMissingAttribute, contract.ReasonUnusableID,
-		contract.ReasonStoreFailed, contract.ReasonPublishFailed, contract.ReasonDeadline, contract.ReasonPanic,
+	f, err := parser.ParseFile(token.NewFileSet(), "metrics.go", nil, 0)
+	if err != nil {
+		t.Fatal(err)
 	}
+	var declared []string
+	for _, d := range f.Decls {
+		g, ok := d.(*ast.GenDecl)
+		if !ok || g.Tok != token.CONST {
+			continue
+		}
+		for _, spec := range g.Specs {
+			vs := spec.(*ast.ValueSpec)
+			for i, n := range vs.Names {
+				if !strings.HasPrefix(n.Name, "Reason") {
+					continue
+				}
+				lit, ok := vs.Values[i].(*ast.BasicLit)
+				v, err := strconv.Unquote(lit.Value)
+				if !ok || err != nil {
+					t.Fatalf("%s is not a string literal", n.Name)
+				}
+				declared = append(declared, v)
+			}
+		}
+	}
+	if len(declared) < 14 {
+		t.Fatalf("found only %d Reason constants in metrics.go: %q", len(declared), declared)
+	}
+
+	codes := append(slices.Clone(contract.RejectReasons), contract.RetryReasons...)
 	word := regexp.MustCompile(`^[a-z]+(_[a-z]+)*$`)
 	seen := map[string]bool{}
 	for _, c := range codes {
@@ -91,12 +122,19 @@ func TestMetricNames(t *testing.T) {
 		}
 		seen[c] = true
 	}
+	if got, want := slices.Sorted(slices.Values(codes)), slices.Sorted(slices.Values(declared)); !slices.Equal(got, want) {
+		t.Errorf("RejectReasons and RetryReasons hold\n%q\nmetrics.go declares\n%q", got, want)
+	}
 	for _, c := range contract.SignatureReasons {
-		if !slices.Contains(codes[:7], c) {
-			t.Errorf("SignatureReasons holds %q, not a verifier's rejection code", c)
+		if !slices.Contains(contract.RejectReasons, c) {
+			t.Errorf("SignatureReasons holds %q, not a rejection code", c)
 		}
 	}
-	dims := []string{contract.DimensionSource, contract.DimensionOutcome, contract.DimensionReason, contract.MetricRecords}
+	if slices.Contains(contract.SignatureReasons, contract.ReasonUnknownSource) {
+		t.Errorf("SignatureReasons holds %q, which no configured source's verifier gives", contract.ReasonUnknownSource)
+	}
+
+	dims := []string{contract.DimensionFunction, contract.DimensionSource, contract.DimensionOutcome, contract.DimensionReason, contract.MetricRecords}
 	for i, d := range dims {
 		for _, e := range dims[i+1:] {
 			if strings.EqualFold(d, e) {

@@ -15,11 +15,16 @@ const (
 	// EnvEventBus, when set, names the EventBridge bus (name or ARN) that
 	// receives one hand-off event per stored webhook; unset, none is sent.
 	EnvEventBus = "WEBHOOK_EVENT_BUS"
+	// EnvFunctionName is the function's name. Lambda sets this reserved
+	// variable itself; the handler makes it the value of DimensionFunction.
+	EnvFunctionName = "AWS_LAMBDA_FUNCTION_NAME"
 )
 
 // Source is one configured sender. The stack config's sources list and the
 // handler's WEBHOOK_SOURCES share this shape; SecretParameter is filled in by
-// the program and names the SSM SecureString that holds the source's secrets.
+// the program and names the SSM SecureString that holds the source's secrets,
+// pinned to a version ("<name>:<version>") so that the handler reads exactly
+// the secrets deployed with it.
 type Source struct {
 	Name   string `json:"name"`
 	Preset string `json:"preset"`

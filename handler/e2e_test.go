@@ -29,6 +29,11 @@ import (
 	"github.com/webhook-ingest/webhook-ingest/internal/ssmtest"
 )
 
+// functionName is the function name the bootstrap gets, as Lambda sets it.
+// The emulator would default it to "test_function"; setting it shows that
+// the metrics take the name from the environment.
+const functionName = "webhook-ingest-e2e-processor"
+
 // failingSource is a source whose uploads the fake S3 always refuses with a
 // 503 SlowDown, as S3 does under throttling.
 const failingSource = "flaky"
@@ -95,6 +100,7 @@ func newWorld(tb testing.TB, s3Latency time.Duration) *world {
 		"AWS_ENDPOINT_URL_S3":         s3srv.URL,
 		"AWS_ENDPOINT_URL_SSM":        ssmSrv.URL,
 		"AWS_LAMBDA_FUNCTION_TIMEOUT": "30",
+		contract.EnvFunctionName:      functionName,
 		contract.EnvBucket:            s3srv.Bucket,
 		contract.EnvSources:           string(sourcesJSON),
 	}}
@@ -419,10 +425,10 @@ const maxEMFDimensions = 30
 // assertEMF checks that every record line of logs is an Embedded Metric
 // Format document as CloudWatch Logs reads it from the function's stdout:
 // _aws at the top level with a Timestamp in whole milliseconds within [from,
-// to], one directive in contract.MetricNamespace whose dimensions name
-// top-level string members and whose metrics name top-level numbers, and
-// contract.MetricRecords counting 1 in Count. It returns how many record
-// lines it checked.
+// to], one directive in contract.MetricNamespace whose dimension sets each
+// name the function and top-level string members, the function's being
+// functionName, and contract.MetricRecords counting 1 in Count. It returns
+// how many record lines it checked.
 func assertEMF(tb testing.TB, logs []map[string]any, from, to time.Time) int {
 	tb.Helper()
 	n := 0
@@ -456,9 +462,15 @@ func assertEMF(tb testing.TB, logs []map[string]any, from, to time.Time) int {
 		if len(dir.Dimensions) == 0 {
 			tb.Errorf("no dimension set: %s", raw)
 		}
+		if fn := l[contract.DimensionFunction]; fn != functionName {
+			tb.Errorf("member %s = %v, want the function's name %q: %v", contract.DimensionFunction, fn, functionName, l)
+		}
 		for _, set := range dir.Dimensions {
 			if len(set) == 0 || len(set) > maxEMFDimensions {
 				tb.Errorf("dimension set %q: want 1 to %d dimensions", set, maxEMFDimensions)
+			}
+			if !slices.Contains(set, contract.DimensionFunction) {
+				tb.Errorf("dimension set %q does not name the function: %s", set, raw)
 			}
 			for _, d := range set {
 				if _, ok := l[d].(string); !ok {

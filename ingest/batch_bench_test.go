@@ -38,11 +38,12 @@ func BenchmarkBatch(b *testing.B) {
 					})
 				})
 				p := &ingest.Processor{
-					S3:          srv.Client(ingest.S3Options),
-					Bucket:      srv.Bucket,
-					Sources:     testSources(b),
-					Logger:      slog.New(slog.NewJSONHandler(io.Discard, nil)),
-					Concurrency: concurrency,
+					S3:           srv.Client(ingest.S3Options),
+					Bucket:       srv.Bucket,
+					Sources:      testSources(b),
+					FunctionName: testFunction,
+					Logger:       slog.New(slog.NewJSONHandler(io.Discard, nil)),
+					Concurrency:  concurrency,
 				}
 				body := strings.Repeat("x", size-len(`{"pad":""}`))
 				body = `{"pad":"` + body + `"}`

@@ -32,6 +32,15 @@ func Load(ctx context.Context, awsCfg aws.Config, getenv func(string) string, lo
 	if bucket == "" {
 		return nil, fmt.Errorf("%s is not set", contract.EnvBucket)
 	}
+	// Lambda always sets the function name; a run outside Lambda must set
+	// it too. Every metric dimension set names the function, so that the
+	// sets never change and the alarms always match: leaving the dimension
+	// out would hide the metrics from the alarms, and a stand-in value would
+	// mix the metrics of every run that used it.
+	function := getenv(contract.EnvFunctionName)
+	if function == "" {
+		return nil, fmt.Errorf("%s is not set: Lambda sets it; outside Lambda set it to a name for the metrics", contract.EnvFunctionName)
+	}
 	rawSources := getenv(contract.EnvSources)
 	if rawSources == "" {
 		return nil, fmt.Errorf("%s is not set", contract.EnvSources)
@@ -76,17 +85,19 @@ func Load(ctx context.Context, awsCfg aws.Config, getenv func(string) string, lo
 		described = append(described, s.Name+":"+preset.Name)
 	}
 	p := &Processor{
-		S3:      s3.NewFromConfig(awsCfg, S3Options),
-		Bucket:  bucket,
-		Sources: sources,
-		Logger:  logger,
+		S3:           s3.NewFromConfig(awsCfg, S3Options),
+		Bucket:       bucket,
+		Sources:      sources,
+		FunctionName: function,
+		Logger:       logger,
 	}
 	bus := getenv(contract.EnvEventBus)
 	if bus != "" {
 		p.Publisher = &handoff.Publisher{Client: eventbridge.NewFromConfig(awsCfg, EventBridgeOptions), BusName: bus}
 	}
 	logger.LogAttrs(ctx, slog.LevelInfo, "configuration loaded",
-		slog.String("bucket", bucket), slog.Any("sources", described), slog.String("event_bus", bus))
+		slog.String("bucket", bucket), slog.Any("sources", described), slog.String("event_bus", bus),
+		slog.String(contract.DimensionFunction, function))
 	return p, nil
 }
 

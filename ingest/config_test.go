@@ -63,8 +63,18 @@ func awsConfig(endpoint string) aws.Config {
 	}
 }
 
+// testFunctionName is the function name the tests' Lambda environment has.
+const testFunctionName = "webhook-ingest-config-test"
+
+// env returns a getenv of vars in an environment as Lambda gives it: with
+// contract.EnvFunctionName set to testFunctionName unless vars has the key.
 func env(vars map[string]string) func(string) string {
-	return func(k string) string { return vars[k] }
+	return func(k string) string {
+		if v, ok := vars[k]; ok || k != contract.EnvFunctionName {
+			return v
+		}
+		return testFunctionName
+	}
 }
 
 func sourcesJSON(t *testing.T, sources ...contract.Source) string {
@@ -123,6 +133,9 @@ func TestLoad(t *testing.T) {
 
 	if p.Bucket != testBucket {
 		t.Errorf("Bucket = %q, want %q", p.Bucket, testBucket)
+	}
+	if p.FunctionName != testFunctionName {
+		t.Errorf("FunctionName = %q, want %s's %q", p.FunctionName, contract.EnvFunctionName, testFunctionName)
 	}
 	if p.S3 == nil || p.Logger == nil {
 		t.Error("S3 client or logger not set")
@@ -272,6 +285,11 @@ func TestLoadBrokenConfiguration(t *testing.T) {
 			name: "bucket unset",
 			vars: map[string]string{contract.EnvSources: sourcesJSON(t, good)},
 			want: []string{contract.EnvBucket, "not set"},
+		},
+		{
+			name: "function name unset",
+			vars: map[string]string{contract.EnvBucket: testBucket, contract.EnvSources: sourcesJSON(t, good), contract.EnvFunctionName: ""},
+			want: []string{contract.EnvFunctionName, "not set"},
 		},
 		{
 			name: "sources unset",

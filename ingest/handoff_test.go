@@ -288,7 +288,7 @@ func TestLoadEventBus(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			vars := map[string]string{contract.EnvBucket: s3srv.Bucket, contract.EnvSources: string(sources), contract.EnvEventBus: bus}
+			vars := map[string]string{contract.EnvBucket: s3srv.Bucket, contract.EnvSources: string(sources), contract.EnvEventBus: bus, contract.EnvFunctionName: testFunction}
 			var logs bytes.Buffer
 			p, err := ingest.Load(context.Background(), cfg, func(k string) string { return vars[k] }, slog.New(slog.NewJSONHandler(&logs, nil)))
 			if err != nil {
@@ -299,10 +299,15 @@ func TestLoadEventBus(t *testing.T) {
 			id := "evt-" + strings.ReplaceAll(bus, "-", "")
 			rec := message("m-"+id, body, time.Now(), genericAttrs(id, "orders/create", body))
 			logs.Reset()
+			start := time.Now()
 			resp, err := p.Handle(context.Background(), events.SQSEvent{Records: []events.SQSMessage{rec}})
 			if err != nil {
 				t.Fatal(err)
 			}
+			if p.FunctionName != testFunction {
+				t.Errorf("FunctionName = %q, want %s's %q", p.FunctionName, contract.EnvFunctionName, testFunction)
+			}
+			checkEMF(t, logs.Bytes(), p, start, time.Now())
 			got := outcomes(t, []events.SQSMessage{rec}, resp, parseLog(t, logs.Bytes()))[rec.MessageId]
 			if got.Outcome != "stored" {
 				t.Fatalf("outcome %q (%s), want stored", got.Outcome, got.Reason)

@@ -35,6 +35,10 @@ const (
 	stripeSource   = "pay"    // stripe: timestamp in the signature, id and type in the body
 )
 
+// testFunction is the function name the harness's Processor gives its
+// metrics, as Lambda would give it in contract.EnvFunctionName.
+const testFunction = "webhook-ingest-test-processor"
+
 // Secrets of the test sources. Tests assert that none of them reaches a log.
 const (
 	genericSecret  = "generic-secret-3e9b51"
@@ -86,10 +90,11 @@ func newHarness(t testing.TB, wrap func(http.Handler) http.Handler, optFns ...fu
 		bucket: srv.Bucket,
 		logs:   logs,
 		proc: &ingest.Processor{
-			S3:      client,
-			Bucket:  srv.Bucket,
-			Sources: testSources(t),
-			Logger:  slog.New(slog.NewJSONHandler(logs, nil)),
+			S3:           client,
+			Bucket:       srv.Bucket,
+			Sources:      testSources(t),
+			FunctionName: testFunction,
+			Logger:       slog.New(slog.NewJSONHandler(logs, nil)),
 		},
 	}
 }
@@ -116,7 +121,7 @@ func (h *harness) handleCtx(ctx context.Context, records ...events.SQSMessage) (
 	if err != nil {
 		h.t.Fatalf("Handle returned error %v; it must report per record", err)
 	}
-	checkEMF(h.t, h.logs.Bytes(), h.proc.Sources, before, after)
+	checkEMF(h.t, h.logs.Bytes(), h.proc, before, after)
 	return resp, parseLog(h.t, h.logs.Bytes())
 }
 

@@ -40,16 +40,19 @@ var emfDirectives = func() (d [2][2]json.RawMessage) {
 }()
 
 // encodeDirective returns the CloudWatchMetrics value of a record line with
-// the dimension sets documented in contract.
+// the dimension sets documented in contract. Every set names the function,
+// whatever its value, so the sets depend only on the record and the alarms
+// can rely on them.
 func encodeDirective(source, reason bool) json.RawMessage {
-	sets := [][]string{{contract.DimensionOutcome}}
+	fn := contract.DimensionFunction
+	sets := [][]string{{fn, contract.DimensionOutcome}}
 	if source {
-		sets = append(sets, []string{contract.DimensionSource, contract.DimensionOutcome})
+		sets = append(sets, []string{fn, contract.DimensionSource, contract.DimensionOutcome})
 	}
 	if reason {
-		sets = append(sets, []string{contract.DimensionOutcome, contract.DimensionReason})
+		sets = append(sets, []string{fn, contract.DimensionOutcome, contract.DimensionReason})
 		if source {
-			sets = append(sets, []string{contract.DimensionSource, contract.DimensionOutcome, contract.DimensionReason})
+			sets = append(sets, []string{fn, contract.DimensionSource, contract.DimensionOutcome, contract.DimensionReason})
 		}
 	}
 	b, err := json.Marshal([]emfDirective{{
@@ -71,12 +74,14 @@ func index(b bool) int {
 }
 
 // metricAttrs returns the EMF members of r's log line, for a line written at
-// now; the dimension values are fields the line has anyway. Only a
-// configured source is a dimension, so that a message naming any source it
-// likes cannot create metrics.
+// now: the function's name, and the metadata and value of the metric. The
+// other dimension values are fields the line has anyway. Only a configured
+// source is a dimension, so that a message naming any source it likes cannot
+// create metrics.
 func (p *Processor) metricAttrs(r result, now time.Time) []slog.Attr {
 	_, configured := p.Sources[r.source]
 	return []slog.Attr{
+		slog.String(contract.DimensionFunction, p.FunctionName),
 		slog.Group("_aws",
 			slog.Int64("Timestamp", now.UnixMilli()),
 			slog.Any("CloudWatchMetrics", emfDirectives[index(configured)][index(r.code != "")]),

@@ -17,16 +17,6 @@ import (
 	"github.com/webhook-ingest/webhook-ingest/ingest"
 )
 
-// Reason codes a record line may carry, by outcome.
-var (
-	rejectionCodes = []string{
-		contract.ReasonMissingSignature, contract.ReasonMalformedSignature, contract.ReasonMissingTimestamp,
-		contract.ReasonMalformedTimestamp, contract.ReasonNoMatchingSecret, contract.ReasonOutsideWindow,
-		contract.ReasonUnverified, contract.ReasonUnknownSource, contract.ReasonMissingAttribute, contract.ReasonUnusableID,
-	}
-	retryCodes = []string{contract.ReasonStoreFailed, contract.ReasonPublishFailed, contract.ReasonDeadline, contract.ReasonPanic}
-)
-
 // emfDoc is the part of a log line the EMF specification defines.
 type emfDoc struct {
 	AWS *struct {
@@ -39,15 +29,19 @@ type emfDoc struct {
 	} `json:"_aws"`
 }
 
-// checkEMF checks every line of a batch's log against the Embedded Metric
-// Format specification and the metrics contract: each record line is an EMF
-// document counting 1 in contract.MetricRecords at a time between from and
-// to, with the dimension sets contract documents, each naming top-level
-// string members; other lines are not EMF documents. No line has two fields
+// checkEMF checks every line of a batch's log, written by p, against the
+// Embedded Metric Format specification and the metrics contract: each record
+// line is an EMF document counting 1 in contract.MetricRecords at a time
+// between from and to, with the dimension sets contract documents, each
+// naming top-level string members, the function dimension's being p's
+// FunctionName; other lines are not EMF documents. No line has two fields
 // whose names differ only in case, which case-insensitive readers (Go's
 // encoding/json among them) would confuse.
-func checkEMF(t testing.TB, log []byte, sources map[string]ingest.Source, from, to time.Time) {
+func checkEMF(t testing.TB, log []byte, p *ingest.Processor, from, to time.Time) {
 	t.Helper()
+	if p.FunctionName == "" {
+		t.Fatal("the Processor has no FunctionName: its metrics would have an empty dimension value")
+	}
 	for raw := range bytes.Lines(log) {
 		checkUniqueKeys(t, raw)
 		var line map[string]any
@@ -95,27 +89,31 @@ func checkEMF(t testing.TB, log []byte, sources map[string]ingest.Source, from, 
 				t.Errorf("%s record with reason code %q: %s", outcome, code, raw)
 			}
 		case contract.OutcomeRejected:
-			if !slices.Contains(rejectionCodes, code) {
+			if !slices.Contains(contract.RejectReasons, code) {
 				t.Errorf("rejected record with reason code %q: %s", code, raw)
 			}
 		case contract.OutcomeRetry:
-			if !slices.Contains(retryCodes, code) {
+			if !slices.Contains(contract.RetryReasons, code) {
 				t.Errorf("retried record with reason code %q: %s", code, raw)
 			}
 		default:
 			t.Errorf("outcome %q: %s", outcome, raw)
 		}
 
+		if fn := line[contract.DimensionFunction]; fn != p.FunctionName {
+			t.Errorf("member %s = %v, want the function name %q: %s", contract.DimensionFunction, fn, p.FunctionName, raw)
+		}
 		src, _ := line[contract.DimensionSource].(string)
-		_, configured := sources[src]
-		want := [][]string{{contract.DimensionOutcome}}
+		_, configured := p.Sources[src]
+		fn := contract.DimensionFunction
+		want := [][]string{{fn, contract.DimensionOutcome}}
 		if configured {
-			want = append(want, []string{contract.DimensionSource, contract.DimensionOutcome})
+			want = append(want, []string{fn, contract.DimensionSource, contract.DimensionOutcome})
 		}
 		if hasCode {
-			want = append(want, []string{contract.DimensionOutcome, contract.DimensionReason})
+			want = append(want, []string{fn, contract.DimensionOutcome, contract.DimensionReason})
 			if configured {
-				want = append(want, []string{contract.DimensionSource, contract.DimensionOutcome, contract.DimensionReason})
+				want = append(want, []string{fn, contract.DimensionSource, contract.DimensionOutcome, contract.DimensionReason})
 			}
 		}
 		if !sameSets(dir.Dimensions, want) {
@@ -208,8 +206,10 @@ func extractMetrics(t testing.TB, log []byte) map[string]float64 {
 	return sums
 }
 
-// metric names one metric as extractMetrics does: dims are name=value pairs.
-func metric(dims ...string) string {
+// metric names one metric of function as extractMetrics does: dims are the
+// other name=value pairs.
+func metric(function string, dims ...string) string {
+	dims = append([]string{contract.DimensionFunction + "=" + function}, dims...)
 	slices.Sort(dims)
 	return contract.MetricNamespace + "/" + contract.MetricRecords + "{" + strings.Join(dims, ",") + "}"
 }
@@ -253,6 +253,7 @@ func TestRecordMetrics(t *testing.T) {
 	outcomes(t, recs, resp, lines)
 
 	got := extractMetrics(t, h.logs.Bytes())
+	metric := func(dims ...string) string { return metric(testFunction, dims...) }
 	src := func(s string) string { return contract.DimensionSource + "=" + s }
 	out := func(o string) string { return contract.DimensionOutcome + "=" + o }
 	why := func(c string) string { return contract.DimensionReason + "=" + c }
@@ -291,6 +292,52 @@ func TestRecordMetrics(t *testing.T) {
 			if _, ok := got[k]; !ok {
 				t.Errorf("no metric %s, want %v", k, v)
 			}
+		}
+	}
+}
+
+// TestMetricsOfTwoStacks runs one source name in two functions, as two
+// stacks in one account and region would, and extracts the metrics of both
+// logs together, as CloudWatch would: the rejection in one function counts
+// only in that function's metrics, so it cannot raise the other stack's
+// alarm, whose dimensions are [function, source, outcome].
+func TestMetricsOfTwoStacks(t *testing.T) {
+	h := newHarness(t, nil)
+	const body = `{"n":1}`
+	now := time.Now()
+	var log bytes.Buffer
+	for _, run := range []struct {
+		function string
+		rec      events.SQSMessage
+	}{
+		{"webhook-ingest-dev-processor", withAttr(message("m-1", body, now, genericAttrs("evt-1", "orders/create", body)), contract.AttrSignature, strings.Repeat("ab", 32))},
+		{"webhook-ingest-prod-processor", message("m-2", body, now, genericAttrs("evt-2", "orders/create", body))},
+	} {
+		h.proc.FunctionName = run.function
+		h.handle(run.rec)
+		log.Write(h.logs.Bytes())
+	}
+
+	got := extractMetrics(t, log.Bytes())
+	src := contract.DimensionSource + "=" + genericSource
+	rejected := contract.DimensionOutcome + "=" + contract.OutcomeRejected
+	stored := contract.DimensionOutcome + "=" + contract.OutcomeStored
+	for _, tc := range []struct {
+		metric string
+		want   float64
+	}{
+		{metric("webhook-ingest-dev-processor", src, rejected), 1},
+		{metric("webhook-ingest-prod-processor", src, rejected), 0},
+		{metric("webhook-ingest-prod-processor", src, stored), 1},
+		{metric("webhook-ingest-dev-processor", src, stored), 0},
+	} {
+		if got[tc.metric] != tc.want {
+			t.Errorf("%s = %v, want %v", tc.metric, got[tc.metric], tc.want)
+		}
+	}
+	for k := range got {
+		if !strings.Contains(k, contract.DimensionFunction+"=") {
+			t.Errorf("metric %s names no function", k)
 		}
 	}
 }

@@ -37,6 +37,13 @@ type Processor struct {
 	Bucket string
 	// Sources maps a record's source attribute to its sender.
 	Sources map[string]Source
+	// FunctionName is the Lambda function's name (contract.EnvFunctionName),
+	// the value of the function dimension of every metric, which keeps the
+	// metrics of two stacks in one account and region apart. It must not be
+	// empty: every dimension set names the function, so that the alarms,
+	// which must name a metric's full set, always find it, and CloudWatch
+	// makes no metric of an empty dimension value.
+	FunctionName string
 	// Publisher, when not nil, receives one hand-off event per stored or
 	// duplicate record; a record whose event it fails to publish is retried.
 	Publisher *handoff.Publisher

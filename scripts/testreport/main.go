@@ -48,8 +48,10 @@ func (id testID) String() string { return id.Package + " " + id.Test }
 // report is what a stream amounted to.
 type report struct {
 	Passed, Failed, Skipped int
-	Packages                int
-	FailedPackages          []string
+	// Packages counts package test runs: a package fuzzed after its tests
+	// ran counts once per run.
+	Packages       int
+	FailedPackages []string
 	// SkipReasons holds the last output lines of each skipped test.
 	SkipReasons map[testID]string
 	Skips       []testID
@@ -178,7 +180,7 @@ func (r *report) packageEvent(e event, out io.Writer) {
 // which no test ran.
 func (r *report) verdict(out io.Writer, allowed map[testID]bool) int {
 	problems := 0
-	fmt.Fprintf(out, "\npackages with tests: %d\n", r.Packages)
+	fmt.Fprintf(out, "\npackage test runs: %d\n", r.Packages)
 	for _, p := range slices.Compact(slices.Sorted(slices.Values(r.FailedPackages))) {
 		fmt.Fprintf(out, "FAILED package %s\n", p)
 		problems++
