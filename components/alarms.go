@@ -23,10 +23,18 @@ const runbook = "Runbook: docs/operations.md"
 // AlarmsArgs configures Alarms.
 type AlarmsArgs struct {
 	Config AlarmConfig
-	// Name starts the name of every alarm and names the notification
-	// topic: "<project>-<stack>", unique in the account and region.
+	Watched
+}
+
+// Watched names the pipeline's resources that alarms and the dashboard
+// watch.
+type Watched struct {
+	// Name is "<project>-<stack>", unique in the account and region: it
+	// starts the name of every alarm, names the notification topic and the
+	// dashboard.
 	Name string
-	// Sources are the source names; each gets an alarm on its rejections.
+	// Sources are the source names; each gets its own rejections alarm and
+	// dashboard line.
 	Sources             []string
 	APIID               pulumi.StringOutput
 	QueueName           pulumi.StringOutput
@@ -34,8 +42,7 @@ type AlarmsArgs struct {
 	// FunctionName is the handler's: the FunctionName of its AWS/Lambda
 	// metrics and the function dimension of its own.
 	FunctionName pulumi.StringOutput
-	// QueueARN tells the stack's partition, region and account, which the
-	// topic's policies name.
+	// QueueARN tells the stack's partition, region and account.
 	QueueARN pulumi.StringOutput
 }
 

@@ -11,18 +11,7 @@ import (
 
 // DashboardArgs configures a Dashboard.
 type DashboardArgs struct {
-	// Name is the dashboard's name, unique in the account.
-	Name string
-	// Sources are the source names, each with its own line of rejections.
-	Sources             []string
-	APIID               pulumi.StringOutput
-	QueueName           pulumi.StringOutput
-	DeadLetterQueueName pulumi.StringOutput
-	// FunctionName is the handler's: the FunctionName of its AWS/Lambda
-	// metrics and the function dimension of its own.
-	FunctionName pulumi.StringOutput
-	// QueueARN tells the stack's region, which every metric widget names.
-	QueueARN pulumi.StringOutput
+	Watched
 	// AlarmARNs are shown in an alarm status widget, when there are any.
 	AlarmARNs pulumi.StringArrayOutput
 }

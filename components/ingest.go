@@ -105,8 +105,7 @@ func NewIngest(ctx *pulumi.Context, name string, args *IngestArgs, opts ...pulum
 	}, parent); err != nil {
 		return nil, err
 	}
-	if in.Alarms, err = NewAlarms(ctx, name+"-alarms", &AlarmsArgs{
-		Config:              cfg.Alarms,
+	watched := Watched{
 		Name:                unique,
 		Sources:             names,
 		APIID:               in.API.ID,
@@ -114,20 +113,12 @@ func NewIngest(ctx *pulumi.Context, name string, args *IngestArgs, opts ...pulum
 		DeadLetterQueueName: in.Queue.DeadLetterName,
 		FunctionName:        in.Processor.FunctionName,
 		QueueARN:            in.Queue.ARN,
-	}, parent); err != nil {
+	}
+	if in.Alarms, err = NewAlarms(ctx, name+"-alarms", &AlarmsArgs{Config: cfg.Alarms, Watched: watched}, parent); err != nil {
 		return nil, err
 	}
 	if cfg.Dashboard {
-		if in.Dashboard, err = NewDashboard(ctx, name+"-dashboard", &DashboardArgs{
-			Name:                unique,
-			Sources:             names,
-			APIID:               in.API.ID,
-			QueueName:           in.Queue.Name,
-			DeadLetterQueueName: in.Queue.DeadLetterName,
-			FunctionName:        in.Processor.FunctionName,
-			QueueARN:            in.Queue.ARN,
-			AlarmARNs:           in.Alarms.ARNs,
-		}, parent); err != nil {
+		if in.Dashboard, err = NewDashboard(ctx, name+"-dashboard", &DashboardArgs{Watched: watched, AlarmARNs: in.Alarms.ARNs}, parent); err != nil {
 			return nil, err
 		}
 	}
