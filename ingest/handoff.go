@@ -2,32 +2,21 @@ package ingest
 
 import (
 	"context"
-	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 
 	"github.com/webhook-ingest/webhook-ingest/contract"
 	"github.com/webhook-ingest/webhook-ingest/handoff"
 )
 
-// EventBridge retry policy inside one invocation, for the same reason as S3's
-// (see S3Options): SQS redelivery is the real retry.
-const (
-	eventBridgeMaxAttempts = 2
-	eventBridgeMaxBackoff  = 500 * time.Millisecond
-)
-
 // EventBridgeOptions configures the hand-off's EventBridge client; pass it to
-// eventbridge.NewFromConfig when the client is built at cold start. It makes
-// one quick second attempt at a failed PutEvents call and no more
-// (AWS_MAX_ATTEMPTS still overrides the attempt count); entries EventBridge
-// fails within an accepted call are resent by handoff.Publisher.
+// eventbridge.NewFromConfig when the client is built at cold start. It sets
+// the same quick retry policy as S3Options (newRetryer): one second attempt
+// at a failed PutEvents call and no more (AWS_MAX_ATTEMPTS still overrides
+// the attempt count); entries EventBridge fails within an accepted call are
+// resent by handoff.Publisher.
 func EventBridgeOptions(o *eventbridge.Options) {
-	o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) {
-		so.MaxAttempts = eventBridgeMaxAttempts
-		so.MaxBackoff = eventBridgeMaxBackoff
-	})
+	o.Retryer = newRetryer()
 }
 
 // handOff publishes the event of a stored or duplicate record. A failure

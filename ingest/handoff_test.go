@@ -92,6 +92,14 @@ func TestHandOffStored(t *testing.T) {
 			want:       handoff.Event{Source: stripeSource, Topic: "invoice.paid", WebhookID: "evt_1Nq", Key: "pay/evt_1Nq", Size: int64(len(stripeBody)), ReceivedAt: now.Truncate(time.Millisecond).UTC()},
 		},
 		{
+			// JSON cannot encode a time after year 9999: trusting it would
+			// make the event unpublishable and the record retry for good.
+			name:       "request time after year 9999: received time from SentTimestamp",
+			rec:        withRequestTime(message("m-1", body, requested, genericAttrs("evt-2", "orders/create", body)), "253402300800000"),
+			detailType: "orders/create",
+			want:       handoff.Event{Source: genericSource, Topic: "orders/create", WebhookID: "evt-2", Key: "orders/evt-2", Size: int64(len(body)), ReceivedAt: requested},
+		},
+		{
 			name:       "no topic, hostile id, received time from SentTimestamp",
 			rec:        message("m-1", body, now, standardAttrs("../x", now, body)),
 			detailType: handoff.DefaultDetailType,

@@ -88,7 +88,9 @@ func TestReceiveTime(t *testing.T) {
 			outcome: ingest.Stored, received: now, warning: true,
 		},
 	}
-	for _, garbage := range []string{"", "yesterday", "0", "-1", "1.7e12", "1795903230101.5", " 1795903230101", "99999999999999999999", "0x1a2b"} {
+	// 253402300800000 is 10000-01-01T00:00:00Z: a valid int64, but a time
+	// that neither the received-at metadata nor a hand-off event can carry.
+	for _, garbage := range []string{"", "yesterday", "0", "-1", "1.7e12", "1795903230101.5", " 1795903230101", "99999999999999999999", "253402300800000", "0x1a2b"} {
 		cases = append(cases, receiveCase{
 			name:    "garbage " + strconv.Quote(garbage) + " falls back to SentTimestamp",
 			rec:     withRequestTime(delivery(now, now.Add(2*time.Second)), garbage),

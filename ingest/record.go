@@ -218,11 +218,16 @@ func receivedAt(rec *events.SQSMessage) (received time.Time, requestTimeOK bool)
 	return t, !present
 }
 
+// maxUnixMilli is 9999-12-31T23:59:59.999Z. A later time has no RFC 3339
+// form: the received-at metadata could not be parsed back and the hand-off
+// event could not be encoded, so its record would be retried for good.
+const maxUnixMilli = 253402300799999
+
 // unixMilli parses decimal Unix milliseconds; the zero time and false when s
-// is not a positive number of them.
+// is not a number of them between 1 and maxUnixMilli.
 func unixMilli(s string) (time.Time, bool) {
 	ms, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || ms <= 0 {
+	if err != nil || ms <= 0 || ms > maxUnixMilli {
 		return time.Time{}, false
 	}
 	return time.UnixMilli(ms), true

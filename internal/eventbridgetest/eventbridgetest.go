@@ -11,13 +11,14 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
-	"github.com/webhook-ingest/webhook-ingest/internal/awsjsontest"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
 	"unicode/utf16"
+
+	"github.com/webhook-ingest/webhook-ingest/internal/awsjsontest"
 )
 
 var protocol = awsjsontest.Protocol{ContentType: "application/x-amz-json-1.1", SigningName: "events"}

@@ -57,10 +57,3 @@ func (s *Server) Client(optFns ...func(*s3.Options)) *s3.Client {
 		Credentials:  credentials.NewStaticCredentialsProvider("test", "test", ""),
 	}, optFns...)
 }
-
-// New starts a Server and returns a client for it and its bucket name.
-func New(t testing.TB, optFns ...func(*s3.Options)) (*s3.Client, string) {
-	t.Helper()
-	s := Start(t, nil)
-	return s.Client(optFns...), s.Bucket
-}

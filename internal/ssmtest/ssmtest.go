@@ -11,7 +11,6 @@ package ssmtest
 import (
 	"encoding/base64"
 	"fmt"
-	"github.com/webhook-ingest/webhook-ingest/internal/awsjsontest"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -19,6 +18,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/webhook-ingest/webhook-ingest/internal/awsjsontest"
 )
 
 var protocol = awsjsontest.Protocol{ContentType: "application/x-amz-json-1.1", SigningName: "ssm"}
