@@ -112,6 +112,10 @@ var logRetentionValues = []int{0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365
 // environment variables (names and values).
 const maxEnvironmentBytes = 4096
 
+// maxParameterBytes is the largest value of a Standard-tier SSM parameter,
+// which holds a source's secrets.
+const maxParameterBytes = 4096
+
 // maxBucketNameBytes is the longest S3 bucket name, the one part of the
 // function's environment not known before deployment.
 const maxBucketNameBytes = 63
@@ -355,6 +359,10 @@ func (r configReader) secrets(sources []contract.Source) (map[string]pulumi.Stri
 		secret, ok := values[s.Name]
 		if !ok {
 			return nil, fmt.Errorf("%s.%s is missing: set the signing secret of source %q with pulumi config set --secret --path 'secrets.%s' <secret>", k, s.Name, s.Name, s.Name)
+		}
+		if len(secret) > maxParameterBytes {
+			return nil, fmt.Errorf("%s.%s is %d bytes, more than the %d bytes of its SSM parameter: keep only the secrets in use (drop retired ones) and set it again with pulumi config set --secret --path 'secrets.%s' <secret>",
+				k, s.Name, len(secret), maxParameterBytes, s.Name)
 		}
 		p, _, err := s.Resolve()
 		if err != nil {

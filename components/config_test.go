@@ -95,6 +95,7 @@ func TestConfigErrors(t *testing.T) {
 		{"secrets not a map", "secrets", map[string]string{"secrets": `["` + ordersSecret + `"]`}, true, "webhook-ingest:secrets must map each source name"},
 		{"missing secret", "secrets", map[string]string{"sources": `[{"name":"orders","preset":"generic"},{"name":"gh","preset":"github"}]`}, true, "webhook-ingest:secrets.gh is missing: set the signing secret of source \"gh\" with pulumi config set --secret --path 'secrets.gh'"},
 		{"secret for unknown source", "secrets", map[string]string{"secrets": `{"orders":"` + ordersSecret + `","shopify":"x"}`}, true, `webhook-ingest:secrets has secrets for unknown sources ["shopify"]`},
+		{"secrets over the parameter's size", "secrets", map[string]string{"secrets": `{"orders":"` + strings.Repeat("rotated-secret-0123456789\\n", 160) + `"}`}, true, "webhook-ingest:secrets.orders is 4160 bytes, more than the 4096 bytes of its SSM parameter"},
 		{"empty secret", "secrets", map[string]string{"secrets": `{"orders":"  \n "}`}, true, "webhook-ingest:secrets.orders is not a usable generic secret"},
 		{"bad whsec secret", "secrets", map[string]string{"sources": `[{"name":"orders","preset":"svix"}]`, "secrets": `{"orders":"` + badWhsec + `"}`}, true, "webhook-ingest:secrets.orders is not a usable svix secret"},
 		{"bad rotated whsec secret", "secrets", map[string]string{"sources": `[{"name":"orders","preset":"standard-webhooks"}]`, "secrets": `{"orders":"` + whsec("fine") + `\n` + badWhsec + `"}`}, true, "secret on line 2"},

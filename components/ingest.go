@@ -100,8 +100,14 @@ func NewIngest(ctx *pulumi.Context, name string, args *IngestArgs, opts ...pulum
 		QueueARN:             in.Queue.ARN,
 		ThrottlingBurstLimit: cfg.ThrottlingBurstLimit,
 		ThrottlingRateLimit:  cfg.ThrottlingRateLimit,
-		AccessLogGroupName:   prefix + "/api-access",
-		LogRetentionDays:     cfg.LogRetentionDays,
+		// API Gateway delivers access logs as vended logs: each group is
+		// named in the account's log-delivery resource policy, which holds
+		// at most 5120 characters. Near that limit CloudWatch Logs allows
+		// /aws/vendedlogs/* instead and takes no more names: a new stack
+		// logging to a group outside that prefix then fails to create its
+		// stage.
+		AccessLogGroupName: "/aws/vendedlogs" + prefix + "/api-access",
+		LogRetentionDays:   cfg.LogRetentionDays,
 	}, parent); err != nil {
 		return nil, err
 	}

@@ -62,6 +62,9 @@ const (
 	nDashboard = "webhook-ingest-dashboard"
 )
 
+// accessLogGroup is the test stack's API access log group.
+const accessLogGroup = "/aws/vendedlogs/webhook-ingest/dev/api-access"
+
 // stackUnique is the name of the test stack's resources that must be unique
 // in the account and region.
 const stackUnique = "webhook-ingest-dev"
@@ -286,14 +289,16 @@ func TestAPIAndStage(t *testing.T) {
 		t.Errorf("rate limit %v, want 150", got)
 	}
 
+	// Under /aws/vendedlogs/, so no stack grows the account's log-delivery
+	// resource policy (see ingest.go).
 	access := c.one(t, tLogGroup, nAccess)
-	if got := str(t, access, "name"); got != "/webhook-ingest/dev/api-access" {
-		t.Errorf("access log group %q", got)
+	if got := str(t, access, "name"); got != accessLogGroup {
+		t.Errorf("access log group %q, want %q", got, accessLogGroup)
 	}
 	if got := num(t, access, "retentionInDays"); got != 14 {
 		t.Errorf("access log retention %v, want 14", got)
 	}
-	if got := str(t, st, "accessLogSettings", "destinationArn"); got != logGroupARN("/webhook-ingest/dev/api-access") {
+	if got := str(t, st, "accessLogSettings", "destinationArn"); got != logGroupARN(accessLogGroup) {
 		t.Errorf("access logs go to %q", got)
 	}
 	var format map[string]string
