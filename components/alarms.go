@@ -160,7 +160,7 @@ func NewAlarms(ctx *pulumi.Context, name string, args *AlarmsArgs, opts ...pulum
 			suffix:      "api-5xx",
 			description: fmt.Sprintf("The webhook API answered more than %d requests with 5xx in 5 minutes: it could not queue them, and senders retry or give up.", cfg.API5xxThreshold),
 			namespace:   "AWS/ApiGateway", metric: "5xx", statistic: "Sum",
-			dimensions: pulumi.StringMap{"ApiId": args.APIID, "Stage": pulumi.String("$default")},
+			dimensions: pulumi.StringMap{"ApiId": args.APIID},
 			threshold:  cfg.API5xxThreshold,
 		})
 	}

@@ -33,7 +33,7 @@ func wantAlarms(sources []string, th alarmThresholds) map[string]wantAlarm {
 		stackUnique + "-queue-age":          {"AWS/SQS", "ApproximateAgeOfOldestMessage", "Maximum", map[string]string{"QueueName": nQueue}, th.QueueAge},
 		stackUnique + "-function-errors":    {"AWS/Lambda", "Errors", "Sum", map[string]string{"FunctionName": nProcessor}, th.Errors},
 		stackUnique + "-function-throttles": {"AWS/Lambda", "Throttles", "Sum", map[string]string{"FunctionName": nProcessor}, th.Throttles},
-		stackUnique + "-api-5xx":            {"AWS/ApiGateway", "5xx", "Sum", map[string]string{"ApiId": nAPI + "-id", "Stage": "$default"}, th.API5xx},
+		stackUnique + "-api-5xx":            {"AWS/ApiGateway", "5xx", "Sum", map[string]string{"ApiId": nAPI + "-id"}, th.API5xx},
 	}
 	for _, s := range sources {
 		// [function, source, outcome] is one of the dimension sets the

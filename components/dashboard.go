@@ -92,7 +92,7 @@ func (r dashboardResources) body() dashboardBody {
 		return metricWidget{Title: title, Region: r.Region, View: "timeSeries", Period: alarmPeriodSeconds, Stat: stat, Metrics: metrics}
 	}
 	api := func(name, label string) []any {
-		return metric("AWS/ApiGateway", name, metricOptions{Label: label}, "ApiId", r.APIID, "Stage", "$default")
+		return metric("AWS/ApiGateway", name, metricOptions{Label: label}, "ApiId", r.APIID)
 	}
 	fn := func(name string, opts metricOptions) []any {
 		return metric("AWS/Lambda", name, opts, "FunctionName", r.Function)

@@ -91,7 +91,7 @@ func TestDashboard(t *testing.T) {
 		keys := slices.Sorted(maps.Keys(m.Dimensions))
 		switch m.Namespace {
 		case "AWS/ApiGateway":
-			return maps.Equal(m.Dimensions, map[string]string{"ApiId": nAPI + "-id", "Stage": "$default"})
+			return maps.Equal(m.Dimensions, map[string]string{"ApiId": nAPI + "-id"})
 		case "AWS/SQS":
 			return len(keys) == 1 && (m.Dimensions["QueueName"] == nQueue || m.Dimensions["QueueName"] == nDLQ)
 		case "AWS/Lambda":
@@ -165,7 +165,7 @@ func TestDashboard(t *testing.T) {
 	}
 
 	// Every part of the pipeline is on the dashboard.
-	api := map[string]string{"ApiId": nAPI + "-id", "Stage": "$default"}
+	api := map[string]string{"ApiId": nAPI + "-id"}
 	want := []dashboardMetric{
 		{"AWS/ApiGateway", "Count", api}, {"AWS/ApiGateway", "4xx", api}, {"AWS/ApiGateway", "5xx", api},
 		{"AWS/SQS", "ApproximateNumberOfMessagesVisible", map[string]string{"QueueName": nQueue}},
