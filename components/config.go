@@ -290,15 +290,10 @@ func (r configReader) sources() ([]contract.Source, error) {
 	if len(sources) == 0 {
 		return nil, fmt.Errorf("%s is empty: list at least one source, e.g. %s", k, example)
 	}
-	seen := make(map[string]bool, len(sources))
+	if err := contract.CheckSources(sources); err != nil {
+		return nil, fmt.Errorf("%s%w", k, err)
+	}
 	for i, s := range sources {
-		if _, _, err := s.Resolve(); err != nil {
-			return nil, fmt.Errorf("%s[%d]: %w", k, i, err)
-		}
-		if seen[s.Name] {
-			return nil, fmt.Errorf("%s[%d]: source %q is listed twice: give each source its own name", k, i, s.Name)
-		}
-		seen[s.Name] = true
 		if s.SecretParameter != "" {
 			return nil, fmt.Errorf("%s[%d]: remove secretParameter: the program names each source's parameter itself", k, i)
 		}

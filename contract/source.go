@@ -83,6 +83,23 @@ func (s Source) Resolve() (Preset, time.Duration, error) {
 	return p, tolerance, nil
 }
 
+// CheckSources validates a list of sources: each resolves and no name is
+// used twice. An error starts with the offending source's index, "[i]: ",
+// for the caller to prefix with where the list came from.
+func CheckSources(sources []Source) error {
+	seen := make(map[string]bool, len(sources))
+	for i, s := range sources {
+		if _, _, err := s.Resolve(); err != nil {
+			return fmt.Errorf("[%d]: %w", i, err)
+		}
+		if seen[s.Name] {
+			return fmt.Errorf("[%d]: source %q is listed twice: give each source its own name", i, s.Name)
+		}
+		seen[s.Name] = true
+	}
+	return nil
+}
+
 // ParseSources decodes and validates a WEBHOOK_SOURCES value: at least one
 // source, unique names, known presets, and a secret parameter for each.
 func ParseSources(value string) ([]Source, error) {
@@ -93,17 +110,12 @@ func ParseSources(value string) ([]Source, error) {
 	if len(sources) == 0 {
 		return nil, fmt.Errorf("%s lists no source", EnvSources)
 	}
-	seen := make(map[string]bool, len(sources))
-	for _, s := range sources {
-		if _, _, err := s.Resolve(); err != nil {
-			return nil, err
-		}
-		if seen[s.Name] {
-			return nil, fmt.Errorf("source %q is listed twice", s.Name)
-		}
-		seen[s.Name] = true
+	if err := CheckSources(sources); err != nil {
+		return nil, fmt.Errorf("%s%w", EnvSources, err)
+	}
+	for i, s := range sources {
 		if s.SecretParameter == "" {
-			return nil, fmt.Errorf("source %q: secretParameter is empty", s.Name)
+			return nil, fmt.Errorf("%s[%d]: source %q: secretParameter is empty", EnvSources, i, s.Name)
 		}
 	}
 	return sources, nil

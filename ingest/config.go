@@ -47,7 +47,7 @@ func Load(ctx context.Context, awsCfg aws.Config, getenv func(string) string, lo
 	}
 	configured, err := contract.ParseSources(rawSources)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", contract.EnvSources, err)
+		return nil, err
 	}
 
 	names := make([]string, 0, len(configured))
