@@ -1,6 +1,8 @@
 package components
 
 import (
+	"cmp"
+	"errors"
 	"fmt"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
@@ -20,14 +22,73 @@ const alarmPeriodSeconds = 300
 // point there, so a notification says where to look.
 const runbook = "Runbook: docs/operations.md"
 
+// AlarmConfig switches the stack's alarms on and off and sets their
+// thresholds. Every alarm looks at one 5-minute period and fires when the
+// value is above its threshold; a zero threshold fires on the first one.
+type AlarmConfig struct {
+	// Email, when set, subscribes this address to an SNS topic that every
+	// alarm notifies when it fires and when it recovers.
+	Email string
+
+	DeadLetterQueue bool
+	QueueAge        bool
+	// QueueAgeSeconds is the queue-age alarm's threshold (default 900).
+	QueueAgeSeconds            int
+	FunctionErrors             bool
+	FunctionErrorsThreshold    int
+	FunctionThrottles          bool
+	FunctionThrottlesThreshold int
+	// Rejected creates one alarm per source on its rejected records,
+	// whatever the reason.
+	Rejected          bool
+	RejectedThreshold int
+	API5xx            bool
+	API5xxThreshold   int
+}
+
+// Default and ranges of the alarm settings: the queue's age from a minute to
+// the queue's retention (an older message has expired), and count
+// thresholds far above anything one stack sees in five minutes.
+const defaultAlarmQueueAgeSeconds = 900
+
+var (
+	alarmQueueAgeSecondsRange = intRange{60, queueRetentionSeconds}
+	alarmThresholdRange       = intRange{0, 1000000}
+)
+
 // AlarmsArgs configures Alarms.
 type AlarmsArgs struct {
 	Config AlarmConfig
 	Watched
 }
 
+// withDefaults returns a copy of a with the zero values defaulted, or what is
+// wrong with it.
+func (a AlarmsArgs) withDefaults() (AlarmsArgs, error) {
+	a.Config.QueueAgeSeconds = cmp.Or(a.Config.QueueAgeSeconds, defaultAlarmQueueAgeSeconds)
+	if err := a.Watched.check(); err != nil {
+		return a, err
+	}
+	for _, c := range []struct {
+		field string
+		v     int
+		r     intRange
+	}{
+		{"QueueAgeSeconds", a.Config.QueueAgeSeconds, alarmQueueAgeSecondsRange},
+		{"FunctionErrorsThreshold", a.Config.FunctionErrorsThreshold, alarmThresholdRange},
+		{"FunctionThrottlesThreshold", a.Config.FunctionThrottlesThreshold, alarmThresholdRange},
+		{"RejectedThreshold", a.Config.RejectedThreshold, alarmThresholdRange},
+		{"API5xxThreshold", a.Config.API5xxThreshold, alarmThresholdRange},
+	} {
+		if err := c.r.check("AlarmConfig."+c.field, c.v); err != nil {
+			return a, err
+		}
+	}
+	return a, nil
+}
+
 // Watched names the pipeline's resources that alarms and the dashboard
-// watch.
+// watch. Every field is required.
 type Watched struct {
 	// Name is "<project>-<stack>", unique in the account and region: it
 	// starts the name of every alarm, names the notification topic and the
@@ -36,14 +97,23 @@ type Watched struct {
 	// Sources are the source names; each gets its own rejections alarm and
 	// dashboard line.
 	Sources             []string
-	APIID               pulumi.StringOutput
-	QueueName           pulumi.StringOutput
-	DeadLetterQueueName pulumi.StringOutput
+	APIID               pulumi.StringInput
+	QueueName           pulumi.StringInput
+	DeadLetterQueueName pulumi.StringInput
 	// FunctionName is the handler's: the FunctionName of its AWS/Lambda
 	// metrics and the function dimension of its own.
-	FunctionName pulumi.StringOutput
+	FunctionName pulumi.StringInput
 	// QueueARN tells the stack's partition, region and account.
-	QueueARN pulumi.StringOutput
+	QueueARN pulumi.StringInput
+}
+
+// check reports whether every field of w is set.
+func (w Watched) check() error {
+	if w.Name == "" || len(w.Sources) == 0 || w.APIID == nil || w.QueueName == nil ||
+		w.DeadLetterQueueName == nil || w.FunctionName == nil || w.QueueARN == nil {
+		return errors.New("Watched: Name, Sources, APIID, QueueName, DeadLetterQueueName, FunctionName and QueueARN are all required")
+	}
+	return nil
 }
 
 // Alarms are the stack's CloudWatch alarms and, when an e-mail address is
@@ -76,7 +146,11 @@ type alarmSpec struct {
 }
 
 // NewAlarms creates the alarms args.Config switches on, and the topic.
-func NewAlarms(ctx *pulumi.Context, name string, args *AlarmsArgs, opts ...pulumi.ResourceOption) (*Alarms, error) {
+func NewAlarms(ctx *pulumi.Context, name string, in *AlarmsArgs, opts ...pulumi.ResourceOption) (*Alarms, error) {
+	args, err := in.withDefaults()
+	if err != nil {
+		return nil, err
+	}
 	a := &Alarms{}
 	if err := ctx.RegisterComponentResource("webhook-ingest:alarms:Alarms", name, a, opts...); err != nil {
 		return nil, err
@@ -88,7 +162,7 @@ func NewAlarms(ctx *pulumi.Context, name string, args *AlarmsArgs, opts ...pulum
 	var actions pulumi.Array
 	alarmOpts := []pulumi.ResourceOption{parent}
 	if cfg.Email != "" {
-		topic, ready, err := newAlarmTopic(ctx, name, args, parent)
+		topic, ready, err := newAlarmTopic(ctx, name, &args, parent)
 		if err != nil {
 			return nil, err
 		}
@@ -137,14 +211,11 @@ func NewAlarms(ctx *pulumi.Context, name string, args *AlarmsArgs, opts ...pulum
 	}
 	if cfg.Rejected {
 		// The dimensions are exactly one of the handler's EMF dimension
-		// sets, [function, source, outcome]: CloudWatch matches a metric
-		// only by its full set of dimensions. The function is this stack's,
-		// so another stack's rejections for a source of the same name do
-		// not count here.
+		// sets (see contract.MetricRecords).
 		for _, s := range args.Sources {
 			specs = append(specs, alarmSpec{
 				suffix:      "rejected-" + s,
-				description: fmt.Sprintf("More than %d webhooks of source %s were rejected in 5 minutes (wrong secret, wrong preset or forged requests); rejected webhooks are not stored.", cfg.RejectedThreshold, s),
+				description: fmt.Sprintf("More than %d webhooks of source %s were rejected in 5 minutes (failed verification: wrong secret, wrong preset or forged requests; or an unusable id or receive time); rejected webhooks are not stored.", cfg.RejectedThreshold, s),
 				namespace:   contract.MetricNamespace, metric: contract.MetricRecords, statistic: "Sum",
 				dimensions: pulumi.StringMap{
 					contract.DimensionFunction: args.FunctionName,
@@ -206,7 +277,7 @@ func newAlarmTopic(ctx *pulumi.Context, name string, args *AlarmsArgs, parent pu
 	key, err := kms.NewKey(ctx, name, &kms.KeyArgs{
 		Description:       pulumi.String("Encrypts the alarm notifications of " + args.Name),
 		EnableKeyRotation: pulumi.Bool(true),
-		Policy: args.QueueARN.ApplyT(func(q string) (string, error) {
+		Policy: args.QueueARN.ToStringOutput().ApplyT(func(q string) (string, error) {
 			loc, err := locationOf(q)
 			if err != nil {
 				return "", err

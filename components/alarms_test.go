@@ -4,10 +4,10 @@ import (
 	"maps"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/webhook-ingest/webhook-ingest/contract"
 )
 
@@ -264,29 +264,38 @@ func assertPolicyExactly(t *testing.T, what string, doc iamDoc, want map[string]
 	}
 }
 
-// TestEnvironmentEstimate checks the estimate the configuration check uses
-// against the environment the function gets: the same, but for the room
-// kept for a longer bucket name and longer parameter versions.
-func TestEnvironmentEstimate(t *testing.T) {
-	for name, cfg := range map[string]map[string]string{"with event bus": allPresetsConfig(t), "without": testConfig()} {
-		t.Run(name, func(t *testing.T) {
-			c := mustRun(t, cfg)
-			fn := c.only(t, tFunction)
-			actual := 0
-			for k, v := range prop(t, fn, "environment", "variables").ObjectValue() {
-				actual += len(k) + len(unwrap(v).StringValue())
-			}
-			var sources []contract.Source
-			decodeJSON(t, "sources", cfg[testProject+":sources"], &sources)
-			estimate := environmentBytes(Config{Sources: sources, EventBus: cfg[testProject+":eventBus"] == "true"}, testProject, testStack)
-			slack := maxBucketNameBytes - len(nBucket)
-			for _, s := range sources {
-				version := ":" + strconv.Itoa(parameterVersion("/webhook-ingest/dev/"+s.Name))
-				slack += len(maxVersionSelector) - len(version)
-			}
-			if estimate != actual+slack {
-				t.Errorf("estimated %d environment bytes; the function has %d, plus %d of room", estimate, actual, slack)
-			}
-		})
+func TestAlarmsArgs(t *testing.T) {
+	watched := Watched{
+		Name:                "w",
+		Sources:             []string{"orders"},
+		APIID:               pulumi.String("api"),
+		QueueName:           pulumi.String("q"),
+		DeadLetterQueueName: pulumi.String("dlq"),
+		FunctionName:        pulumi.String("fn"),
+		QueueARN:            pulumi.String(queueARN("q")),
+	}
+	c, err := runWith(func(ctx *pulumi.Context) error {
+		_, err := NewAlarms(ctx, "a", &AlarmsArgs{Config: AlarmConfig{QueueAge: true}, Watched: watched})
+		return err
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := num(t, c.only(t, tAlarm), "threshold"); got != defaultAlarmQueueAgeSeconds {
+		t.Errorf("zero QueueAgeSeconds: threshold %v, want %d", got, defaultAlarmQueueAgeSeconds)
+	}
+
+	for _, tc := range []struct {
+		args AlarmsArgs
+		want string
+	}{
+		{AlarmsArgs{}, "Watched: Name, Sources, APIID, QueueName, DeadLetterQueueName, FunctionName and QueueARN are all required"},
+		{AlarmsArgs{Watched: watched, Config: AlarmConfig{QueueAgeSeconds: 59}}, "AlarmConfig.QueueAgeSeconds = 59 is out of range"},
+		{AlarmsArgs{Watched: watched, Config: AlarmConfig{RejectedThreshold: -1}}, "AlarmConfig.RejectedThreshold = -1 is out of range"},
+	} {
+		assertComponentError(t, func(ctx *pulumi.Context) error {
+			_, err := NewAlarms(ctx, "a", &tc.args)
+			return err
+		}, tc.want)
 	}
 }

@@ -1,6 +1,8 @@
 package components
 
 import (
+	"cmp"
+	"errors"
 	"fmt"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/apigatewayv2"
@@ -10,20 +12,54 @@ import (
 	"github.com/webhook-ingest/webhook-ingest/contract"
 )
 
-// APIArgs configures an API.
-type APIArgs struct {
-	// Sources each get a route POST /webhooks/<name>.
-	Sources  []contract.Source
-	QueueURL pulumi.StringOutput
-	QueueARN pulumi.StringOutput
+// Defaults and ranges of the stage's throttling, per route.
+const (
+	defaultThrottlingBurstLimit = 200
+	defaultThrottlingRateLimit  = 100
+)
 
-	// ThrottlingBurstLimit and ThrottlingRateLimit (requests per second)
-	// apply to every route of the stage.
+var (
+	throttlingBurstLimitRange = intRange{1, 5000}
+	throttlingRateLimitRange  = intRange{1, 10000}
+)
+
+// APIArgs configures an API. Zero values take the defaults noted.
+type APIArgs struct {
+	// Sources each get a route POST /webhooks/<name>. Required.
+	Sources []contract.ResolvedSource
+	// QueueURL and QueueARN name the queue the routes send to. Required.
+	QueueURL pulumi.StringInput
+	QueueARN pulumi.StringInput
+
+	// ThrottlingBurstLimit (default 200) and ThrottlingRateLimit (requests
+	// per second, default 100) apply to every route of the stage.
 	ThrottlingBurstLimit int
 	ThrottlingRateLimit  int
 
+	// AccessLogGroupName names the access log group (default: a name
+	// Pulumi makes up); LogRetentionDays 0 keeps its events forever.
 	AccessLogGroupName string
 	LogRetentionDays   int
+}
+
+// withDefaults returns a copy of a with the zero values defaulted, or what is
+// wrong with it.
+func (a APIArgs) withDefaults() (APIArgs, error) {
+	a.ThrottlingBurstLimit = cmp.Or(a.ThrottlingBurstLimit, defaultThrottlingBurstLimit)
+	a.ThrottlingRateLimit = cmp.Or(a.ThrottlingRateLimit, defaultThrottlingRateLimit)
+	if len(a.Sources) == 0 {
+		return a, errors.New("APIArgs.Sources is empty: give the API at least one source")
+	}
+	if a.QueueURL == nil || a.QueueARN == nil {
+		return a, errors.New("APIArgs.QueueURL and APIArgs.QueueARN are required")
+	}
+	if err := throttlingBurstLimitRange.check("APIArgs.ThrottlingBurstLimit", a.ThrottlingBurstLimit); err != nil {
+		return a, err
+	}
+	if err := throttlingRateLimitRange.check("APIArgs.ThrottlingRateLimit", a.ThrottlingRateLimit); err != nil {
+		return a, err
+	}
+	return a, checkLogRetention("APIArgs.LogRetentionDays", a.LogRetentionDays)
 }
 
 // API is the public HTTP API: one route per source, each integrated directly
@@ -66,6 +102,10 @@ var accessLogFormat = mustMarshal(map[string]string{
 // NewAPI creates the HTTP API, its $default stage, and a route and SQS
 // integration per source.
 func NewAPI(ctx *pulumi.Context, name string, args *APIArgs, opts ...pulumi.ResourceOption) (*API, error) {
+	in, err := args.withDefaults()
+	if err != nil {
+		return nil, err
+	}
 	a := &API{}
 	if err := ctx.RegisterComponentResource("webhook-ingest:api:API", name, a, opts...); err != nil {
 		return nil, err
@@ -82,33 +122,29 @@ func NewAPI(ctx *pulumi.Context, name string, args *APIArgs, opts ...pulumi.Reso
 
 	send, err := newServiceRole(ctx, name+"-sqs-send", "apigateway.amazonaws.com",
 		"Webhook API: send received webhooks to the webhook queue",
-		args.QueueARN.ApplyT(func(arn string) string { return sendMessagePolicy(arn).String() }).(pulumi.StringOutput),
+		in.QueueARN.ToStringOutput().ApplyT(func(arn string) string { return sendMessagePolicy(arn).String() }).(pulumi.StringOutput),
 		parent)
 	if err != nil {
 		return nil, err
 	}
 
 	urls := pulumi.StringMap{}
-	for _, s := range args.Sources {
-		preset, _, err := s.Resolve()
-		if err != nil {
-			return nil, err
-		}
-		attributes, err := contract.MessageAttributesMapping(s.Name, preset)
+	for _, s := range in.Sources {
+		attributes, err := contract.MessageAttributesMapping(s.Name(), s.Preset)
 		if err != nil {
 			return nil, err
 		}
 		// The integration waits for the role's policy so a route never
 		// goes live with credentials that cannot send yet.
-		integration, err := apigatewayv2.NewIntegration(ctx, name+"-"+s.Name, &apigatewayv2.IntegrationArgs{
+		integration, err := apigatewayv2.NewIntegration(ctx, name+"-"+s.Name(), &apigatewayv2.IntegrationArgs{
 			ApiId:                api.ID(),
-			Description:          pulumi.String(fmt.Sprintf("Queue webhooks of source %s (preset %s)", s.Name, s.Preset)),
+			Description:          pulumi.String(fmt.Sprintf("Queue webhooks of source %s (preset %s)", s.Name(), s.Preset.Name)),
 			IntegrationType:      pulumi.String("AWS_PROXY"),
 			IntegrationSubtype:   pulumi.String("SQS-SendMessage"),
 			PayloadFormatVersion: pulumi.String("1.0"),
 			CredentialsArn:       send.Role.Arn,
 			RequestParameters: pulumi.StringMap{
-				"QueueUrl": args.QueueURL,
+				"QueueUrl": in.QueueURL,
 				// The whole raw body: a JSONPath selection would re-encode
 				// it and break the signature.
 				"MessageBody":       pulumi.String("$request.body"),
@@ -116,22 +152,23 @@ func NewAPI(ctx *pulumi.Context, name string, args *APIArgs, opts ...pulumi.Reso
 			},
 		}, parent, pulumi.DependsOn([]pulumi.Resource{send.Policy}))
 		if err != nil {
-			return nil, fmt.Errorf("create integration of source %s: %w", s.Name, err)
+			return nil, fmt.Errorf("create integration of source %s: %w", s.Name(), err)
 		}
-		if _, err := apigatewayv2.NewRoute(ctx, name+"-"+s.Name, &apigatewayv2.RouteArgs{
+		if _, err := apigatewayv2.NewRoute(ctx, name+"-"+s.Name(), &apigatewayv2.RouteArgs{
 			ApiId:    api.ID(),
-			RouteKey: pulumi.String("POST " + webhookPath(s.Name)),
+			RouteKey: pulumi.String("POST " + webhookPath(s.Name())),
 			Target:   pulumi.Sprintf("integrations/%s", integration.ID()),
 		}, parent); err != nil {
-			return nil, fmt.Errorf("create route of source %s: %w", s.Name, err)
+			return nil, fmt.Errorf("create route of source %s: %w", s.Name(), err)
 		}
-		urls[s.Name] = pulumi.Sprintf("%s%s", api.ApiEndpoint, webhookPath(s.Name))
+		urls[s.Name()] = pulumi.Sprintf("%s%s", api.ApiEndpoint, webhookPath(s.Name()))
 	}
 
-	accessLogs, err := cloudwatch.NewLogGroup(ctx, name+"-access", &cloudwatch.LogGroupArgs{
-		Name:            pulumi.String(args.AccessLogGroupName),
-		RetentionInDays: pulumi.Int(args.LogRetentionDays),
-	}, parent)
+	logArgs := &cloudwatch.LogGroupArgs{RetentionInDays: pulumi.Int(in.LogRetentionDays)}
+	if in.AccessLogGroupName != "" {
+		logArgs.Name = pulumi.String(in.AccessLogGroupName)
+	}
+	accessLogs, err := cloudwatch.NewLogGroup(ctx, name+"-access", logArgs, parent)
 	if err != nil {
 		return nil, fmt.Errorf("create access log group: %w", err)
 	}
@@ -145,8 +182,8 @@ func NewAPI(ctx *pulumi.Context, name string, args *APIArgs, opts ...pulumi.Reso
 			Format:         pulumi.String(accessLogFormat),
 		},
 		DefaultRouteSettings: &apigatewayv2.StageDefaultRouteSettingsArgs{
-			ThrottlingBurstLimit: pulumi.Int(args.ThrottlingBurstLimit),
-			ThrottlingRateLimit:  pulumi.Float64(float64(args.ThrottlingRateLimit)),
+			ThrottlingBurstLimit: pulumi.Int(in.ThrottlingBurstLimit),
+			ThrottlingRateLimit:  pulumi.Float64(float64(in.ThrottlingRateLimit)),
 		},
 	}, parent); err != nil {
 		return nil, fmt.Errorf("create stage: %w", err)

@@ -7,7 +7,11 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// BucketArgs configures a Bucket.
+// bodyRetentionDaysRange bounds how long bodies are kept: 0 (forever) to a
+// hundred years.
+var bodyRetentionDaysRange = intRange{0, 36500}
+
+// BucketArgs configures a Bucket; the zero value keeps bodies forever.
 type BucketArgs struct {
 	// RetentionDays expires stored bodies after this many days; 0 keeps
 	// them forever.
@@ -33,6 +37,9 @@ type Bucket struct {
 // NewBucket creates the bucket and its access, encryption and lifecycle
 // settings.
 func NewBucket(ctx *pulumi.Context, name string, args *BucketArgs, opts ...pulumi.ResourceOption) (*Bucket, error) {
+	if err := bodyRetentionDaysRange.check("BucketArgs.RetentionDays", args.RetentionDays); err != nil {
+		return nil, err
+	}
 	b := &Bucket{}
 	if err := ctx.RegisterComponentResource("webhook-ingest:storage:Bucket", name, b, opts...); err != nil {
 		return nil, err

@@ -11,7 +11,12 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/webhook-ingest/webhook-ingest/internal/lambdabuild"
 )
+
+// zipName is the file name of the deployment package.
+const zipName = "bootstrap.zip"
 
 // zipTime is the modification time of every entry of a deployment package:
 // fixed, so two builds of the same source are the same bytes and
@@ -32,9 +37,9 @@ func goarchOf(arch string) (string, error) {
 
 // Build compiles the main package pkg (such as "./handler") of the Go module
 // in moduleDir for Lambda's provided.al2023 runtime on the Lambda
-// architecture arch. It writes the executable to outDir/bootstrap and the
-// deployment package, a zip holding it as an executable "bootstrap", to
-// outDir/bootstrap.zip, and returns the zip's path.
+// architecture arch, with lambdabuild. It writes the executable to
+// outDir/bootstrap and the deployment package, a zip holding it as an
+// executable "bootstrap", to outDir/bootstrap.zip, and returns the zip's path.
 //
 // The build is reproducible: the same source and Go toolchain give the same
 // bytes in any directory. A failed build returns the compiler's output.
@@ -46,40 +51,27 @@ func Build(ctx context.Context, moduleDir, pkg, arch, outDir string) (string, er
 	if err := os.MkdirAll(outDir, 0o750); err != nil {
 		return "", fmt.Errorf("create build directory: %w", err)
 	}
-	// Build beside the final files and rename, so a concurrent reader never
-	// sees half a file.
+	// Build beside the final files and rename both, so a reader never sees
+	// half a file or the executable of one build beside the zip of another.
 	tmp, err := os.MkdirTemp(outDir, ".build-")
 	if err != nil {
 		return "", fmt.Errorf("create build directory: %w", err)
 	}
 	defer os.RemoveAll(tmp)
 
-	bin := filepath.Join(tmp, "bootstrap")
-	cmd := exec.CommandContext(ctx, "go", "build",
-		"-trimpath", "-buildvcs=false", "-tags", "lambda.norpc", "-ldflags=-s -w",
-		"-o", bin, pkg)
-	cmd.Dir = moduleDir
-	// The microarchitecture levels are pinned to Go's defaults, which every
-	// Lambda host runs, so a developer's GOAMD64 or GOARM64 cannot change
-	// the binary.
-	cmd.Env = append(os.Environ(),
-		"GOOS=linux", "GOARCH="+goarch, "CGO_ENABLED=0", "GOAMD64=v1", "GOARM64=v8.0")
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("build %s for linux/%s in %s: %w\n%s", pkg, goarch, moduleDir, err, strings.TrimSpace(out.String()))
-	}
-
-	zipPath := filepath.Join(tmp, "bootstrap.zip")
-	if err := writeZip(zipPath, bin); err != nil {
+	bin, err := lambdabuild.Build(ctx, moduleDir, pkg, "linux", goarch, tmp)
+	if err != nil {
 		return "", err
 	}
-	for _, name := range []string{"bootstrap", "bootstrap.zip"} {
+	if err := writeZip(filepath.Join(tmp, zipName), bin); err != nil {
+		return "", err
+	}
+	for _, name := range []string{lambdabuild.Executable, zipName} {
 		if err := os.Rename(filepath.Join(tmp, name), filepath.Join(outDir, name)); err != nil {
 			return "", fmt.Errorf("move %s into %s: %w", name, outDir, err)
 		}
 	}
-	return filepath.Join(outDir, "bootstrap.zip"), nil
+	return filepath.Join(outDir, zipName), nil
 }
 
 // writeZip writes a zip holding the file bin as "bootstrap" with mode 0755:
@@ -102,7 +94,7 @@ func writeZip(path, bin string) (err error) {
 	}()
 
 	zw := zip.NewWriter(dst)
-	h := &zip.FileHeader{Name: "bootstrap", Method: zip.Deflate, Modified: zipTime}
+	h := &zip.FileHeader{Name: lambdabuild.Executable, Method: zip.Deflate, Modified: zipTime}
 	h.SetMode(0o755)
 	w, err := zw.CreateHeader(h)
 	if err != nil {

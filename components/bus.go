@@ -9,7 +9,8 @@ import (
 
 // BusArgs configures a Bus.
 type BusArgs struct {
-	// Name is the bus name, unique in the account and region.
+	// Name is the bus name, unique in the account and region (default: a
+	// name Pulumi makes up).
 	Name string
 }
 
@@ -31,10 +32,13 @@ func NewBus(ctx *pulumi.Context, name string, args *BusArgs, opts ...pulumi.Reso
 	if err := ctx.RegisterComponentResource("webhook-ingest:events:Bus", name, b, opts...); err != nil {
 		return nil, err
 	}
-	bus, err := cloudwatch.NewEventBus(ctx, name, &cloudwatch.EventBusArgs{
-		Name:        pulumi.String(args.Name),
+	busArgs := &cloudwatch.EventBusArgs{
 		Description: pulumi.String("One event per stored webhook: detail-type is its topic, detail says where its body is"),
-	}, pulumi.Parent(b))
+	}
+	if args.Name != "" {
+		busArgs.Name = pulumi.String(args.Name)
+	}
+	bus, err := cloudwatch.NewEventBus(ctx, name, busArgs, pulumi.Parent(b))
 	if err != nil {
 		return nil, fmt.Errorf("create event bus: %w", err)
 	}

@@ -9,7 +9,6 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
 	"github.com/webhook-ingest/webhook-ingest/contract"
-	"github.com/webhook-ingest/webhook-ingest/handoff"
 )
 
 func TestEventBus(t *testing.T) {
@@ -46,7 +45,7 @@ func TestEventBus(t *testing.T) {
 	if s.Effect != "Allow" || !slices.Equal(s.Action, []string{"events:PutEvents"}) || !slices.Equal(s.Resource, []string{busARN}) {
 		t.Errorf("hand-off statement %+v, want Allow events:PutEvents on %s only", s, busARN)
 	}
-	if want := map[string]map[string]string{"StringEquals": {"events:source": handoff.EventSource}}; mustMarshal(s.Condition) != mustMarshal(want) {
+	if want := map[string]map[string]string{"StringEquals": {"events:source": contract.EventSource}}; mustMarshal(s.Condition) != mustMarshal(want) {
 		t.Errorf("hand-off condition %v, want %v", s.Condition, want)
 	}
 }

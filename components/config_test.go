@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -53,11 +54,11 @@ func sourcesThatFitOnlyWithoutBus(t *testing.T) (sources, secrets string) {
 	t.Helper()
 	for n := 1; n < 100; n++ {
 		for length := 1; length <= 40; length++ {
-			cfg := Config{Sources: append(longSources(n), contract.Source{Name: strings.Repeat("z", length), Preset: "generic"})}
-			without := environmentBytes(cfg, testProject, testStack)
-			cfg.EventBus = true
-			if with := environmentBytes(cfg, testProject, testStack); without <= maxEnvironmentBytes && with > maxEnvironmentBytes {
-				return sourcesConfig(cfg.Sources)
+			sources := append(longSources(n), contract.Source{Name: strings.Repeat("z", length), Preset: "generic"})
+			resolved := resolve(t, sources)
+			without := environmentBytes(resolved, testPrefix, "")
+			if with := environmentBytes(resolved, testPrefix, stackUnique); without <= maxEnvironmentBytes && with > maxEnvironmentBytes {
+				return sourcesConfig(sources)
 			}
 		}
 	}
@@ -85,7 +86,7 @@ func TestConfigErrors(t *testing.T) {
 		{"unsafe name", "sources", map[string]string{"sources": `[{"name":"../orders","preset":"generic"}]`, "secrets": `{"../orders":"x"}`}, true, "webhook-ingest:sources[0]: source name \"../orders\" must be"},
 		{"upper-case name", "sources", map[string]string{"sources": `[{"name":"Orders","preset":"generic"}]`}, true, "webhook-ingest:sources[0]: source name \"Orders\""},
 		{"duplicate name", "sources", map[string]string{"sources": `[{"name":"orders","preset":"generic"},{"name":"orders","preset":"github"}]`}, true, `webhook-ingest:sources[1]: source "orders" is listed twice`},
-		{"secretParameter set", "sources", map[string]string{"sources": `[{"name":"orders","preset":"generic","secretParameter":"/x"}]`}, true, "webhook-ingest:sources[0]: remove secretParameter"},
+		{"unknown source field", "sources", map[string]string{"sources": `[{"name":"orders","preset":"generic","secretParameter":"/x"}]`}, true, `json: unknown field "secretParameter"`},
 		{"custom without block", "sources", map[string]string{"sources": `[{"name":"orders","preset":"custom"}]`}, true, "webhook-ingest:sources[0]: source \"orders\": preset custom needs a custom block"},
 		{"bad custom header", "sources", map[string]string{"sources": `[{"name":"orders","preset":"custom","custom":{"signatureHeader":"X Sig"}}]`}, true, "custom.signatureHeader"},
 		{"tolerance out of range", "sources", map[string]string{"sources": `[{"name":"orders","preset":"stripe","toleranceSeconds":-1}]`}, true, "toleranceSeconds -1"},
@@ -238,6 +239,18 @@ func TestProjectFile(t *testing.T) {
 	for _, preset := range contract.PresetNames() {
 		if !strings.Contains(p.Config["sources"].Description, preset) {
 			t.Errorf("the description of sources in Pulumi.yaml does not list preset %s", preset)
+		}
+	}
+
+	// The program's ranges are the authority; the descriptions state them.
+	for _, set := range intSettings {
+		if want := fmt.Sprintf("%d-%d", set.r.lo, set.r.hi); !strings.Contains(p.Config[set.key].Description, want) {
+			t.Errorf("the description of %s in Pulumi.yaml does not give its range %s: %q", set.key, want, p.Config[set.key].Description)
+		}
+	}
+	for _, days := range logRetentionValues[1:] {
+		if !strings.Contains(p.Config["logRetentionDays"].Description, " "+strconv.Itoa(days)) {
+			t.Errorf("the description of logRetentionDays in Pulumi.yaml does not list %d", days)
 		}
 	}
 

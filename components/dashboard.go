@@ -12,8 +12,8 @@ import (
 // DashboardArgs configures a Dashboard.
 type DashboardArgs struct {
 	Watched
-	// AlarmARNs are shown in an alarm status widget, when there are any.
-	AlarmARNs pulumi.StringArrayOutput
+	// AlarmARNs, when not nil, are shown in an alarm status widget.
+	AlarmARNs pulumi.StringArrayInput
 }
 
 // Dashboard is a CloudWatch dashboard of the pipeline's health, from the
@@ -161,11 +161,18 @@ func (r dashboardResources) body() dashboardBody {
 
 // NewDashboard creates the dashboard.
 func NewDashboard(ctx *pulumi.Context, name string, args *DashboardArgs, opts ...pulumi.ResourceOption) (*Dashboard, error) {
+	if err := args.Watched.check(); err != nil {
+		return nil, err
+	}
+	alarms := args.AlarmARNs
+	if alarms == nil {
+		alarms = pulumi.StringArray{}
+	}
 	d := &Dashboard{}
 	if err := ctx.RegisterComponentResource("webhook-ingest:dashboard:Dashboard", name, d, opts...); err != nil {
 		return nil, err
 	}
-	body := pulumi.All(args.QueueARN, args.APIID, args.QueueName, args.DeadLetterQueueName, args.FunctionName, args.AlarmARNs).ApplyT(
+	body := pulumi.All(args.QueueARN, args.APIID, args.QueueName, args.DeadLetterQueueName, args.FunctionName, alarms).ApplyT(
 		func(v []any) (string, error) {
 			loc, err := locationOf(v[0].(string))
 			if err != nil {

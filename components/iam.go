@@ -6,7 +6,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/webhook-ingest/webhook-ingest/handoff"
+	"github.com/webhook-ingest/webhook-ingest/contract"
 )
 
 // Every IAM policy and the bucket policy are written in this file, so that
@@ -117,7 +117,7 @@ func processorPolicy(g processorGrants) policyDocument {
 			Effect:    "Allow",
 			Action:    []string{"events:PutEvents"},
 			Resource:  []string{g.EventBusARN},
-			Condition: map[string]map[string]string{"StringEquals": {"events:source": handoff.EventSource}},
+			Condition: map[string]map[string]string{"StringEquals": {"events:source": contract.EventSource}},
 		})
 	}
 	return doc

@@ -40,20 +40,18 @@ func NewIngest(ctx *pulumi.Context, name string, args *IngestArgs, opts ...pulum
 	}
 	parent := pulumi.Parent(in)
 	cfg := args.Config
-	// Names that must be unique per account and region carry the project
-	// and stack; the rest are auto-named by Pulumi.
-	prefix := "/" + ctx.Project() + "/" + ctx.Stack()
+	prefix := pathPrefix(ctx.Project(), ctx.Stack())
 	unique := stackName(ctx.Project(), ctx.Stack())
-	sources := withParameters(cfg.Sources, ctx.Project(), ctx.Stack())
-	names := make([]string, len(sources))
-	for i, s := range sources {
-		names[i] = s.Name
+	names := make([]string, len(cfg.Sources))
+	for i, s := range cfg.Sources {
+		names[i] = s.Name()
 	}
 
 	var err error
 	if in.Secrets, err = NewSecrets(ctx, name+"-secrets", &SecretsArgs{
-		Sources: sources,
-		Values:  cfg.Secrets,
+		ParameterPrefix: prefix,
+		Sources:         cfg.Sources,
+		Values:          cfg.Secrets,
 	}, parent); err != nil {
 		return nil, err
 	}
@@ -81,7 +79,7 @@ func NewIngest(ctx *pulumi.Context, name string, args *IngestArgs, opts ...pulum
 		TimeoutSeconds:        cfg.TimeoutSeconds,
 		LogGroupName:          prefix + "/processor",
 		LogRetentionDays:      cfg.LogRetentionDays,
-		Sources:               sources,
+		Sources:               cfg.Sources,
 		SecretSelectors:       in.Secrets.Selectors,
 		SecretARNs:            in.Secrets.ARNs,
 		BucketName:            in.Bucket.Name,
@@ -95,7 +93,7 @@ func NewIngest(ctx *pulumi.Context, name string, args *IngestArgs, opts ...pulum
 		return nil, err
 	}
 	if in.API, err = NewAPI(ctx, name+"-api", &APIArgs{
-		Sources:              sources,
+		Sources:              cfg.Sources,
 		QueueURL:             in.Queue.URL,
 		QueueARN:             in.Queue.ARN,
 		ThrottlingBurstLimit: cfg.ThrottlingBurstLimit,

@@ -1,6 +1,7 @@
 package components
 
 import (
+	"cmp"
 	"fmt"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sqs"
@@ -24,14 +25,40 @@ const (
 	deadLetterRetentionSeconds = 14 * 24 * 3600
 )
 
-// QueueArgs configures a Queue.
+// Defaults and ranges of the queue settings. Lambda's SQS guide asks for a
+// visibility timeout of at least 6 × the function timeout + the batching
+// window and a maxReceiveCount of at least 5; SQS caps the timeout at 12
+// hours.
+const (
+	defaultMaxReceiveCount          = 5
+	defaultVisibilityTimeoutSeconds = 6 * defaultTimeoutSeconds
+)
+
+var (
+	maxReceiveCountRange          = intRange{5, 1000}
+	visibilityTimeoutSecondsRange = intRange{1, 12 * 3600}
+)
+
+// QueueArgs configures a Queue. Zero values take the defaults noted.
 type QueueArgs struct {
 	// VisibilityTimeoutSeconds must cover a whole batch's processing plus
-	// retries: AWS recommends 6 × the function timeout + the batching window.
+	// retries: 6 × the function timeout + the batching window (default 180,
+	// for the default function timeout of 30 seconds).
 	VisibilityTimeoutSeconds int
 	// MaxReceiveCount is the number of receives before a message moves to
-	// the dead-letter queue (at least 5, as AWS recommends for Lambda).
+	// the dead-letter queue (default 5, at least 5).
 	MaxReceiveCount int
+}
+
+// withDefaults returns a copy of a with the zero values defaulted, or what is
+// wrong with it.
+func (a QueueArgs) withDefaults() (QueueArgs, error) {
+	a.VisibilityTimeoutSeconds = cmp.Or(a.VisibilityTimeoutSeconds, defaultVisibilityTimeoutSeconds)
+	a.MaxReceiveCount = cmp.Or(a.MaxReceiveCount, defaultMaxReceiveCount)
+	if err := visibilityTimeoutSecondsRange.check("QueueArgs.VisibilityTimeoutSeconds", a.VisibilityTimeoutSeconds); err != nil {
+		return a, err
+	}
+	return a, maxReceiveCountRange.check("QueueArgs.MaxReceiveCount", a.MaxReceiveCount)
 }
 
 // Queue is the webhook queue and its dead-letter queue, both encrypted with
@@ -62,6 +89,10 @@ type redriveAllowPolicy struct {
 // dead-letter queue's redrive-allow policy names the main queue and so is a
 // separate resource, which keeps the graph acyclic.
 func NewQueue(ctx *pulumi.Context, name string, args *QueueArgs, opts ...pulumi.ResourceOption) (*Queue, error) {
+	a, err := args.withDefaults()
+	if err != nil {
+		return nil, err
+	}
 	q := &Queue{}
 	if err := ctx.RegisterComponentResource("webhook-ingest:queue:Queue", name, q, opts...); err != nil {
 		return nil, err
@@ -81,9 +112,9 @@ func NewQueue(ctx *pulumi.Context, name string, args *QueueArgs, opts ...pulumi.
 		SqsManagedSseEnabled:     pulumi.Bool(true),
 		MaxMessageSize:           pulumi.Int(maxMessageBytes),
 		MessageRetentionSeconds:  pulumi.Int(queueRetentionSeconds),
-		VisibilityTimeoutSeconds: pulumi.Int(args.VisibilityTimeoutSeconds),
+		VisibilityTimeoutSeconds: pulumi.Int(a.VisibilityTimeoutSeconds),
 		RedrivePolicy: dlq.Arn.ApplyT(func(arn string) string {
-			return mustMarshal(redrivePolicy{DeadLetterTargetARN: arn, MaxReceiveCount: args.MaxReceiveCount})
+			return mustMarshal(redrivePolicy{DeadLetterTargetARN: arn, MaxReceiveCount: a.MaxReceiveCount})
 		}).(pulumi.StringOutput),
 	}, parent)
 	if err != nil {

@@ -1,7 +1,9 @@
 package components
 
 import (
+	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ssm"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -11,11 +13,30 @@ import (
 
 // SecretsArgs configures Secrets.
 type SecretsArgs struct {
-	// Sources are the sources with SecretParameter filled in.
-	Sources []contract.Source
+	// ParameterPrefix starts every parameter's name, "<prefix>/<source>";
+	// it must start with "/" and be unique to the stack. Required.
+	ParameterPrefix string
+	// Sources each get a parameter. Required.
+	Sources []contract.ResolvedSource
 	// Values maps each source name to its secrets (one per line, newest
 	// first). They must be Pulumi secrets so they stay encrypted in state.
-	Values map[string]pulumi.StringOutput
+	Values map[string]pulumi.StringInput
+}
+
+// check reports what is wrong with a.
+func (a *SecretsArgs) check() error {
+	if !strings.HasPrefix(a.ParameterPrefix, "/") {
+		return fmt.Errorf("SecretsArgs.ParameterPrefix %q must start with /", a.ParameterPrefix)
+	}
+	if len(a.Sources) == 0 {
+		return errors.New("SecretsArgs.Sources is empty: give at least one source")
+	}
+	for _, s := range a.Sources {
+		if a.Values[s.Name()] == nil {
+			return fmt.Errorf("SecretsArgs.Values has no secret for source %q", s.Name())
+		}
+	}
+	return nil
 }
 
 // Secrets holds each source's signing secrets in an SSM SecureString
@@ -35,6 +56,9 @@ type Secrets struct {
 
 // NewSecrets creates one parameter per source.
 func NewSecrets(ctx *pulumi.Context, name string, args *SecretsArgs, opts ...pulumi.ResourceOption) (*Secrets, error) {
+	if err := args.check(); err != nil {
+		return nil, err
+	}
 	s := &Secrets{}
 	if err := ctx.RegisterComponentResource("webhook-ingest:secrets:Secrets", name, s, opts...); err != nil {
 		return nil, err
@@ -42,19 +66,15 @@ func NewSecrets(ctx *pulumi.Context, name string, args *SecretsArgs, opts ...pul
 	arns := make(pulumi.StringArray, 0, len(args.Sources))
 	selectors := make(pulumi.StringArray, 0, len(args.Sources))
 	for _, src := range args.Sources {
-		value, ok := args.Values[src.Name]
-		if !ok {
-			return nil, fmt.Errorf("no secret for source %q", src.Name)
-		}
-		p, err := ssm.NewParameter(ctx, name+"-"+src.Name, &ssm.ParameterArgs{
-			Name:        pulumi.String(src.SecretParameter),
-			Description: pulumi.String(fmt.Sprintf("Signing secrets of webhook source %s, one per line, newest first", src.Name)),
+		p, err := ssm.NewParameter(ctx, name+"-"+src.Name(), &ssm.ParameterArgs{
+			Name:        pulumi.String(secretParameterName(args.ParameterPrefix, src.Name())),
+			Description: pulumi.String(fmt.Sprintf("Signing secrets of webhook source %s, one per line, newest first", src.Name())),
 			Type:        pulumi.String("SecureString"),
 			Tier:        pulumi.String("Standard"),
-			Value:       value,
+			Value:       args.Values[src.Name()],
 		}, pulumi.Parent(s))
 		if err != nil {
-			return nil, fmt.Errorf("create secret parameter of source %s: %w", src.Name, err)
+			return nil, fmt.Errorf("create secret parameter of source %s: %w", src.Name(), err)
 		}
 		arns = append(arns, p.Arn)
 		selectors = append(selectors, pulumi.Sprintf("%s:%d", p.Name, p.Version))

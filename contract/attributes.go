@@ -7,7 +7,7 @@ import (
 )
 
 // SQS message attribute names written by the API Gateway integration and read
-// by the handler. The seed article's "webook-id" typo is deliberately fixed.
+// by the handler.
 const (
 	AttrSource    = "source"
 	AttrSignature = "signature"
@@ -27,12 +27,10 @@ type attributeMapping struct {
 }
 
 // MessageAttributesMapping returns the JSON value of the SQS-SendMessage
-// integration's MessageAttributes request parameter for one source: the static
-// source name, API Gateway's request time, and one attribute per header the
-// preset maps.
-//
-// Every mapped header must be one the sender always sends: API Gateway refuses
-// a request whose mapped header is missing, because SQS rejects empty values.
+// integration's MessageAttributes parameter for one source: the source name,
+// API Gateway's request time, and one attribute per header the preset maps.
+// API Gateway refuses a request that lacks a mapped header, since SQS rejects
+// empty values; that is why Headers holds only headers every delivery carries.
 func MessageAttributesMapping(source string, p Preset) (string, error) {
 	if err := ValidateSourceName(source); err != nil {
 		return "", err

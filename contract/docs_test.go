@@ -61,7 +61,7 @@ func TestPresetsDoc(t *testing.T) {
 			if err := dec.Decode(&src); err != nil {
 				t.Fatalf("example source %s: %v", j, err)
 			}
-			if _, _, err := src.Resolve(); err != nil {
+			if _, err := src.Resolve(); err != nil {
 				t.Errorf("example source %s: %v", j, err)
 			}
 		}

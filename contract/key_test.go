@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/webhook-ingest/webhook-ingest/contract"
 )
@@ -55,4 +56,78 @@ func TestObjectKey(t *testing.T) {
 			}
 		})
 	}
+}
+
+// checkKey checks the invariants of one object key.
+func checkKey(t *testing.T, source, id, key string) {
+	t.Helper()
+	rest, ok := strings.CutPrefix(key, source+"/")
+	if !ok {
+		t.Fatalf("key %q does not start with %q", key, source+"/")
+	}
+	if len(key) > 1024 || !utf8.ValidString(key) {
+		t.Fatalf("key %q is not a valid S3 key", key)
+	}
+	if strings.Contains(rest, "/") {
+		t.Fatalf("key %q has more than one segment below the source", key)
+	}
+	if rest == "" || rest == "." || rest == ".." || strings.Contains(key, "//") {
+		t.Fatalf("key %q has an empty, '.' or '..' segment", key)
+	}
+	for i := 0; i < len(key); i++ {
+		if key[i] <= ' ' || key[i] >= 0x7f {
+			t.Fatalf("key %q has byte %#x", key, key[i])
+		}
+	}
+	if strings.HasPrefix(rest, "~") {
+		sum := sha256.Sum256([]byte(id))
+		if rest != "~"+hex.EncodeToString(sum[:]) {
+			t.Fatalf("hashed key %q is not the SHA-256 of %q", key, id)
+		}
+	} else if rest != id {
+		t.Fatalf("verbatim key %q is not %q", key, id)
+	}
+	again, err := contract.ObjectKey(source, id)
+	if err != nil || again != key {
+		t.Fatalf("ObjectKey is not deterministic: %q then %q, %v", key, again, err)
+	}
+}
+
+func FuzzObjectKeyLayout(f *testing.F) {
+	for _, s := range [][2]string{
+		{"orders", "evt_1"}, {"orders", ".."}, {"orders", "../../etc"}, {"a", "/"}, {"a", "//x"},
+		{"a", "~abc"}, {"a", strings.Repeat("x", 200)}, {"a", strings.Repeat("x", 201)}, {"a", "é"},
+		{"Bad", "x"}, {"", "x"}, {"a", ""}, {"a", " "}, {"a", "\xff"}, {"a-b", "a..b"},
+	} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, source, id string) {
+		key, err := contract.ObjectKey(source, id)
+		valid := contract.ValidateSourceName(source) == nil && strings.TrimSpace(id) != ""
+		if (err == nil) != valid {
+			t.Fatalf("ObjectKey(%q, %q) = %q, %v", source, id, key, err)
+		}
+		if err == nil {
+			checkKey(t, source, id, key)
+		}
+	})
+}
+
+func FuzzObjectKeyDistinct(f *testing.F) {
+	for _, s := range [][2]string{
+		{"abc", "abc "}, {"abc", "~abc"}, {"a", "A"}, {"x", strings.Repeat("x", 201)},
+		{"..", "."}, {"a/b", "a%2Fb"}, {"evt_1", "evt_1\n"},
+	} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, id1, id2 string) {
+		k1, err1 := contract.ObjectKey("src", id1)
+		k2, err2 := contract.ObjectKey("src", id2)
+		if err1 != nil || err2 != nil {
+			return
+		}
+		if (id1 == id2) != (k1 == k2) {
+			t.Fatalf("ids %q and %q give keys %q and %q", id1, id2, k1, k2)
+		}
+	})
 }

@@ -15,10 +15,9 @@ import (
 //	[function, outcome, reason_code]          rejected and retried records
 //	[function, source, outcome, reason_code]  rejected and retried records of a configured source
 //
-// Every set names the function, so that the metrics of two stacks in one
-// account and region stay apart: CloudWatch identifies a metric by its
-// namespace, name and full set of dimensions, and an alarm or a graph must
-// name all of them.
+// Every set names the function because CloudWatch identifies a metric by its
+// namespace, name and every dimension: the function's name, unique in the
+// account and region, keeps two stacks there from counting into one metric.
 //
 // A record whose source is not configured has no source dimension, so that a
 // hand-made message cannot create metrics at will. Summing the per-source
@@ -34,8 +33,7 @@ const (
 	MetricRecords = "Records"
 
 	// DimensionFunction is the name of the Lambda function that processed
-	// the record, as Lambda gives it in EnvFunctionName; unique in the
-	// account and region, it tells the stacks apart.
+	// the record, as Lambda gives it in EnvFunctionName.
 	DimensionFunction = "function"
 	// DimensionSource is the configured source name.
 	DimensionSource = "source"
@@ -115,9 +113,13 @@ var verifyReasons = []struct {
 	{ErrOutsideWindow, ReasonOutsideWindow},
 }
 
-// VerifyReason returns the reason code of an error from Verifier.Verify: the
-// code of the Err rejection reason it wraps, else ReasonUnverified.
+// VerifyReason returns the reason code of an error from Verifier.Verify: ""
+// for nil, the code of the Err rejection reason it wraps, else
+// ReasonUnverified.
 func VerifyReason(err error) string {
+	if err == nil {
+		return ""
+	}
 	for _, r := range verifyReasons {
 		if errors.Is(err, r.err) {
 			return r.code

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -226,4 +227,71 @@ func TestCustomPreset(t *testing.T) {
 			tc.check(t, p)
 		})
 	}
+}
+
+// FuzzCustomPreset builds arbitrary custom senders: a valid one must give a
+// mapping, a verifier, and signatures that verify.
+func FuzzCustomPreset(f *testing.F) {
+	for _, s := range []string{
+		`{"signatureHeader":"X-Sig"}`,
+		`{"signatureHeader":"X-Sig","idHeader":"X-Id","timestampHeader":"X-T","algorithm":"hmac-sha1","encoding":"base64","prefix":"sha1=","signedContent":"{id}{timestamp}{body}"}`,
+		`{"signatureHeader":"X-Sig","algorithm":"sha256-secret-prefix","signedContent":"{body}{"}`,
+		`{"signatureHeader":"X-Sig","signedContent":"{{body}}"}`,
+		`{"signatureHeader":"X-Sig","prefix":"\u0000","signedContent":"}{body}{"}`,
+	} {
+		f.Add(s, testBody)
+	}
+	f.Fuzz(func(t *testing.T, config string, body []byte) {
+		var c contract.Custom
+		if json.Unmarshal([]byte(config), &c) != nil {
+			return
+		}
+		p, err := c.Preset()
+		if err != nil {
+			return
+		}
+		if _, err := contract.MessageAttributesMapping("acme", p); err != nil {
+			t.Fatalf("valid custom preset %+v has no mapping: %v", c, err)
+		}
+		v, err := contract.NewVerifier(p.Scheme, "k3y", p.Tolerance)
+		if err != nil {
+			t.Fatalf("valid custom preset %+v has no verifier: %v", c, err)
+		}
+		ts := strconv.FormatInt(testTS, 10)
+		sig, err := p.Scheme.Sign("k3y", "id-1", ts, body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := contract.Delivery{Body: body, Signature: sig, ID: "id-1", Timestamp: ts}
+		checkReason(t, v.Verify(d, time.Unix(testTS, 0)), nil)
+		d.Body = append(append([]byte(nil), body...), '!')
+		checkReason(t, v.Verify(d, time.Unix(testTS, 0)), contract.ErrNoMatchingSecret)
+	})
+}
+
+func FuzzIdentify(f *testing.F) {
+	f.Add(uint8(0), "", "", []byte(`{"id":"evt_1","type":"a.b"}`))
+	f.Add(uint8(3), "d", "t", []byte(`{"id":"\u0000/..","type":1}`))
+	f.Add(uint8(5), " ", "", []byte(`[`))
+	presets := builtinPresets()
+	f.Fuzz(func(t *testing.T, which uint8, attrID, attrTopic string, body []byte) {
+		p, _ := contract.LookupPreset(presets[int(which)%len(presets)])
+		if p.Headers.ID == "" {
+			attrID = ""
+		}
+		id, topic, err := p.Identify(attrID, attrTopic, body)
+		if err != nil {
+			if p.Headers.ID == "" || strings.TrimSpace(attrID) != "" {
+				t.Fatalf("Identify(%q) failed: %v", attrID, err)
+			}
+			return
+		}
+		id2, topic2, _ := p.Identify(attrID, attrTopic, body)
+		if id == "" || id != id2 || topic != topic2 {
+			t.Fatalf("Identify = %q, %q then %q, %q", id, topic, id2, topic2)
+		}
+		if p.Headers.ID != "" && id != attrID {
+			t.Fatalf("Identify = %q, want the header's %q", id, attrID)
+		}
+	})
 }

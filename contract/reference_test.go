@@ -111,11 +111,11 @@ func testSecret(preset string, n int) string {
 // tolerance.
 func mustVerifier(t testing.TB, preset, secrets string) *contract.Verifier {
 	t.Helper()
-	p, tol, err := contract.Source{Name: "src", Preset: preset}.Resolve()
+	r, err := contract.Source{Name: "src", Preset: preset}.Resolve()
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := contract.NewVerifier(p.Scheme, secrets, tol)
+	v, err := contract.NewVerifier(r.Preset.Scheme, secrets, r.Tolerance)
 	if err != nil {
 		t.Fatal(err)
 	}

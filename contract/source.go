@@ -1,30 +1,12 @@
 package contract
 
 import (
-	"encoding/json"
 	"fmt"
 	"time"
 )
 
-// Environment variables of the handler.
-const (
-	// EnvBucket names the bucket that stores webhook bodies.
-	EnvBucket = "WEBHOOK_BUCKET"
-	// EnvSources holds the JSON array of Source values.
-	EnvSources = "WEBHOOK_SOURCES"
-	// EnvEventBus, when set, names the EventBridge bus (name or ARN) that
-	// receives one hand-off event per stored webhook; unset, none is sent.
-	EnvEventBus = "WEBHOOK_EVENT_BUS"
-	// EnvFunctionName is the function's name. Lambda sets this reserved
-	// variable itself; the handler makes it the value of DimensionFunction.
-	EnvFunctionName = "AWS_LAMBDA_FUNCTION_NAME"
-)
-
-// Source is one configured sender. The stack config's sources list and the
-// handler's WEBHOOK_SOURCES share this shape; SecretParameter is filled in by
-// the program and names the SSM SecureString that holds the source's secrets,
-// pinned to a version ("<name>:<version>") so that the handler reads exactly
-// the secrets deployed with it.
+// Source is one configured sender as the stack configuration's sources list
+// writes it. Resolve checks it and looks up its preset.
 type Source struct {
 	Name   string `json:"name"`
 	Preset string `json:"preset"`
@@ -32,8 +14,18 @@ type Source struct {
 	// presets that sign a timestamp have a window.
 	ToleranceSeconds int     `json:"toleranceSeconds,omitempty"`
 	Custom           *Custom `json:"custom,omitempty"`
-	SecretParameter  string  `json:"secretParameter,omitempty"`
 }
+
+// ResolvedSource is a Source that passed Resolve: the preset it names (or
+// its custom block describes) and its replay window.
+type ResolvedSource struct {
+	Source    Source
+	Preset    Preset
+	Tolerance time.Duration
+}
+
+// Name returns the source's name.
+func (r ResolvedSource) Name() string { return r.Source.Name }
 
 // ValidateSourceName reports whether name can be used in a route, an object
 // key prefix, an SSM parameter name and a resource name.
@@ -47,76 +39,69 @@ func ValidateSourceName(name string) error {
 // MaxToleranceSeconds bounds a configured replay window (one week).
 const MaxToleranceSeconds = 7 * 24 * 3600
 
-// Resolve validates s and returns its preset and replay tolerance.
-func (s Source) Resolve() (Preset, time.Duration, error) {
+// Resolve validates s and returns it with its preset and replay tolerance.
+func (s Source) Resolve() (ResolvedSource, error) {
 	if err := ValidateSourceName(s.Name); err != nil {
-		return Preset{}, 0, err
+		return ResolvedSource{}, err
 	}
 	var p Preset
 	switch {
 	case s.Preset == CustomPreset:
 		if s.Custom == nil {
-			return Preset{}, 0, fmt.Errorf("source %q: preset custom needs a custom block", s.Name)
+			return ResolvedSource{}, fmt.Errorf("source %q: preset custom needs a custom block", s.Name)
 		}
 		var err error
 		if p, err = s.Custom.Preset(); err != nil {
-			return Preset{}, 0, fmt.Errorf("source %q: %w", s.Name, err)
+			return ResolvedSource{}, fmt.Errorf("source %q: %w", s.Name, err)
 		}
 	case s.Custom != nil:
-		return Preset{}, 0, fmt.Errorf("source %q: a custom block needs preset %q, not %q", s.Name, CustomPreset, s.Preset)
+		return ResolvedSource{}, fmt.Errorf("source %q: a custom block needs preset %q, not %q", s.Name, CustomPreset, s.Preset)
 	default:
 		var ok bool
 		if p, ok = LookupPreset(s.Preset); !ok {
-			return Preset{}, 0, fmt.Errorf("source %q: unknown preset %q (want one of %v)", s.Name, s.Preset, PresetNames())
+			return ResolvedSource{}, fmt.Errorf("source %q: unknown preset %q (want one of %v)", s.Name, s.Preset, PresetNames())
 		}
 	}
 	if s.ToleranceSeconds < 0 || s.ToleranceSeconds > MaxToleranceSeconds {
-		return Preset{}, 0, fmt.Errorf("source %q: toleranceSeconds %d must be between 0 (the preset's default) and %d", s.Name, s.ToleranceSeconds, MaxToleranceSeconds)
+		return ResolvedSource{}, fmt.Errorf("source %q: toleranceSeconds %d must be between 0 (the preset's default) and %d", s.Name, s.ToleranceSeconds, MaxToleranceSeconds)
 	}
 	if s.ToleranceSeconds > 0 && !p.Scheme.UsesTimestamp() {
-		return Preset{}, 0, fmt.Errorf("source %q: toleranceSeconds does not apply: preset %q signs no timestamp, so it has no replay window", s.Name, s.Preset)
+		return ResolvedSource{}, fmt.Errorf("source %q: toleranceSeconds does not apply: preset %q signs no timestamp, so it has no replay window", s.Name, s.Preset)
 	}
 	tolerance := p.Tolerance
 	if s.ToleranceSeconds > 0 {
 		tolerance = time.Duration(s.ToleranceSeconds) * time.Second
 	}
-	return p, tolerance, nil
+	return ResolvedSource{Source: s, Preset: p, Tolerance: tolerance}, nil
 }
 
-// CheckSources validates a list of sources: each resolves and no name is
-// used twice. An error starts with the offending source's index, "[i]: ",
-// for the caller to prefix with where the list came from.
-func CheckSources(sources []Source) error {
+// SourceError is what is wrong with one source of a list: Index is its
+// position, so that a caller can name the configuration key at fault.
+type SourceError struct {
+	Index int
+	Err   error
+}
+
+func (e *SourceError) Error() string { return fmt.Sprintf("sources[%d]: %v", e.Index, e.Err) }
+
+// Unwrap returns the cause.
+func (e *SourceError) Unwrap() error { return e.Err }
+
+// ResolveSources resolves every source of a list in which no name is used
+// twice. The error is a *SourceError naming the first source at fault.
+func ResolveSources(sources []Source) ([]ResolvedSource, error) {
+	out := make([]ResolvedSource, len(sources))
 	seen := make(map[string]bool, len(sources))
 	for i, s := range sources {
-		if _, _, err := s.Resolve(); err != nil {
-			return fmt.Errorf("[%d]: %w", i, err)
+		r, err := s.Resolve()
+		if err != nil {
+			return nil, &SourceError{Index: i, Err: err}
 		}
 		if seen[s.Name] {
-			return fmt.Errorf("[%d]: source %q is listed twice: give each source its own name", i, s.Name)
+			return nil, &SourceError{Index: i, Err: fmt.Errorf("source %q is listed twice: give each source its own name", s.Name)}
 		}
 		seen[s.Name] = true
+		out[i] = r
 	}
-	return nil
-}
-
-// ParseSources decodes and validates a WEBHOOK_SOURCES value: at least one
-// source, unique names, known presets, and a secret parameter for each.
-func ParseSources(value string) ([]Source, error) {
-	var sources []Source
-	if err := json.Unmarshal([]byte(value), &sources); err != nil {
-		return nil, fmt.Errorf("%s is not a JSON array of sources: %w", EnvSources, err)
-	}
-	if len(sources) == 0 {
-		return nil, fmt.Errorf("%s lists no source", EnvSources)
-	}
-	if err := CheckSources(sources); err != nil {
-		return nil, fmt.Errorf("%s%w", EnvSources, err)
-	}
-	for i, s := range sources {
-		if s.SecretParameter == "" {
-			return nil, fmt.Errorf("%s[%d]: source %q: secretParameter is empty", EnvSources, i, s.Name)
-		}
-	}
-	return sources, nil
+	return out, nil
 }

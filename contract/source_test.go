@@ -1,6 +1,9 @@
 package contract_test
 
 import (
+	"encoding/base64"
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -66,7 +69,7 @@ func TestResolve(t *testing.T) {
 		{"window for a preset without timestamps", contract.Source{Name: "gh", Preset: "github", ToleranceSeconds: 60}, "", 0, `source "gh": toleranceSeconds does not apply: preset "github" signs no timestamp`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p, tol, err := tc.source.Resolve()
+			r, err := tc.source.Resolve()
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("Resolve = %v, want error containing %q", err, tc.wantErr)
@@ -76,55 +79,58 @@ func TestResolve(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if p.Name != tc.wantPreset || tol != tc.wantTolerance {
-				t.Errorf("Resolve = %q, %s; want %q, %s", p.Name, tol, tc.wantPreset, tc.wantTolerance)
+			if r.Preset.Name != tc.wantPreset || r.Tolerance != tc.wantTolerance || r.Source != tc.source || r.Name() != tc.source.Name {
+				t.Errorf("Resolve = %+v; want preset %q, tolerance %s, source %+v", r, tc.wantPreset, tc.wantTolerance, tc.source)
 			}
-			if _, err := contract.NewVerifier(p.Scheme, "a-secret", tol); err != nil && p.Scheme.Secret == contract.RawSecret {
+			if _, err := contract.NewVerifier(r.Preset.Scheme, secretFor(r.Preset.Scheme), r.Tolerance); err != nil {
 				t.Errorf("resolved source cannot build a verifier: %v", err)
 			}
 		})
 	}
 }
 
-func TestParseSources(t *testing.T) {
+// secretFor returns a well-formed secret for s's secret format.
+func secretFor(s contract.Scheme) string {
+	if s.Secret == contract.WhsecBase64 {
+		return "whsec_" + base64.StdEncoding.EncodeToString([]byte("a-secret"))
+	}
+	return "a-secret"
+}
+
+func TestResolveSources(t *testing.T) {
+	good := contract.Source{Name: "orders", Preset: "generic"}
 	for _, tc := range []struct {
-		name    string
-		value   string
-		want    []string
-		wantErr string
+		name      string
+		sources   []contract.Source
+		wantIndex int
+		wantErr   string
 	}{
-		{"issue example", `[{"name":"orders","preset":"generic","secretParameter":"/webhook-ingest/dev/orders"}]`, []string{"orders"}, ""},
-		{"several sources", `[
-			{"name":"orders","preset":"generic","secretParameter":"/p/orders"},
-			{"name":"pay","preset":"stripe","toleranceSeconds":600,"secretParameter":"/p/pay"},
-			{"name":"acme","preset":"custom","custom":{"signatureHeader":"X-Sig","encoding":"base64"},"secretParameter":"/p/acme"}]`,
-			[]string{"orders", "pay", "acme"}, ""},
-		{"not JSON", `orders`, nil, "WEBHOOK_SOURCES is not a JSON array of sources"},
-		{"an object", `{"name":"orders"}`, nil, "WEBHOOK_SOURCES is not a JSON array of sources"},
-		{"wrong field type", `[{"name":"orders","preset":"generic","toleranceSeconds":"60"}]`, nil, "WEBHOOK_SOURCES is not a JSON array of sources"},
-		{"empty", `[]`, nil, "WEBHOOK_SOURCES lists no source"},
-		{"null", `null`, nil, "WEBHOOK_SOURCES lists no source"},
-		{"duplicate", `[{"name":"a","preset":"generic","secretParameter":"/p/a"},{"name":"a","preset":"github","secretParameter":"/p/b"}]`, nil, `source "a" is listed twice`},
-		{"no secret parameter", `[{"name":"orders","preset":"generic"}]`, nil, `source "orders": secretParameter is empty`},
-		{"invalid source", `[{"name":"ok","preset":"generic","secretParameter":"/p"},{"name":"bad","preset":"nope","secretParameter":"/p"}]`, nil, `source "bad": unknown preset "nope"`},
+		{"two sources", []contract.Source{good, {Name: "pay", Preset: "stripe"}}, -1, ""},
+		{"second is invalid", []contract.Source{good, {Name: "pay", Preset: "paypal"}}, 1, `source "pay": unknown preset "paypal"`},
+		{"name used twice", []contract.Source{good, {Name: "pay", Preset: "stripe"}, good}, 2, `source "orders" is listed twice`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			sources, err := contract.ParseSources(tc.value)
-			if tc.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-					t.Fatalf("ParseSources = %v, want error containing %q", err, tc.wantErr)
+			got, err := contract.ResolveSources(tc.sources)
+			if tc.wantErr == "" {
+				if err != nil || len(got) != len(tc.sources) {
+					t.Fatalf("ResolveSources = %d sources, %v", len(got), err)
+				}
+				for i, r := range got {
+					if r.Source != tc.sources[i] {
+						t.Errorf("[%d] = %+v, want %+v", i, r.Source, tc.sources[i])
+					}
 				}
 				return
 			}
-			if err != nil {
-				t.Fatal(err)
+			var se *contract.SourceError
+			if !errors.As(err, &se) {
+				t.Fatalf("ResolveSources = %v, want a *SourceError", err)
 			}
-			var names []string
-			for _, s := range sources {
-				names = append(names, s.Name)
+			if se.Index != tc.wantIndex || !strings.Contains(se.Err.Error(), tc.wantErr) {
+				t.Errorf("SourceError{Index: %d, Err: %v}, want index %d and %q", se.Index, se.Err, tc.wantIndex, tc.wantErr)
 			}
-			if strings.Join(names, ",") != strings.Join(tc.want, ",") {
-				t.Errorf("sources = %v, want %v", names, tc.want)
+			if want := fmt.Sprintf("sources[%d]: %v", tc.wantIndex, se.Err); err.Error() != want {
+				t.Errorf("Error() = %q, want %q", err, want)
 			}
 		})
 	}

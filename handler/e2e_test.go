@@ -23,7 +23,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/webhook-ingest/webhook-ingest/contract"
-	"github.com/webhook-ingest/webhook-ingest/handoff"
 	"github.com/webhook-ingest/webhook-ingest/internal/eventbridgetest"
 	"github.com/webhook-ingest/webhook-ingest/internal/s3test"
 	"github.com/webhook-ingest/webhook-ingest/internal/ssmtest"
@@ -74,21 +73,27 @@ func newWorld(tb testing.TB, s3Latency time.Duration) *world {
 	s3srv, requests := fakeS3(tb, s3Latency)
 	var params []ssmtest.Parameter
 	var sources []contract.Source
-	for _, preset := range contract.PresetNames() {
-		s := senders[preset]
-		src := s.source
-		src.SecretParameter = "/webhook-ingest/e2e/" + src.Name
+	var selectors []string
+	add := func(src contract.Source, secret string) {
+		selector := "/webhook-ingest/e2e/" + src.Name
 		sources = append(sources, src)
-		params = append(params, ssmtest.Parameter{Name: src.SecretParameter, Type: ssmtest.SecureString, Value: s.secret})
+		selectors = append(selectors, selector)
+		params = append(params, ssmtest.Parameter{Name: selector, Type: ssmtest.SecureString, Value: secret})
+	}
+	for _, preset := range contract.PresetNames() {
+		add(senders[preset].source, senders[preset].secret)
 	}
 	flaky := senders["generic"].source
-	flaky.Name, flaky.SecretParameter = failingSource, "/webhook-ingest/e2e/"+failingSource
-	sources = append(sources, flaky)
-	params = append(params, ssmtest.Parameter{Name: flaky.SecretParameter, Type: ssmtest.SecureString, Value: senders["generic"].secret})
+	flaky.Name = failingSource
+	add(flaky, senders["generic"].secret)
 
 	ssmSrv := ssmtest.NewServer(params...)
 	tb.Cleanup(ssmSrv.Close)
-	sourcesJSON, err := json.Marshal(sources)
+	resolved, err := contract.ResolveSources(sources)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	sourcesJSON, err := contract.EncodeEnvSources(resolved, selectors)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -102,7 +107,7 @@ func newWorld(tb testing.TB, s3Latency time.Duration) *world {
 		"AWS_LAMBDA_FUNCTION_TIMEOUT": "30",
 		contract.EnvFunctionName:      functionName,
 		contract.EnvBucket:            s3srv.Bucket,
-		contract.EnvSources:           string(sourcesJSON),
+		contract.EnvSources:           sourcesJSON,
 	}}
 }
 
@@ -355,49 +360,97 @@ func TestEndToEnd(t *testing.T) {
 
 func TestEndToEndBrokenConfiguration(t *testing.T) {
 	w := newWorld(t, 0)
-	var sources []contract.Source
-	if err := json.Unmarshal([]byte(w.env[contract.EnvSources]), &sources); err != nil {
+	sources, err := contract.ParseEnvSources(w.env[contract.EnvSources])
+	if err != nil {
 		t.Fatal(err)
 	}
 	const missing = "/webhook-ingest/e2e/not-created"
-	sources[0].SecretParameter = missing
-	b, _ := json.Marshal(sources)
-	w.env[contract.EnvSources] = string(b)
+	resolved := make([]contract.ResolvedSource, len(sources))
+	selectors := make([]string, len(sources))
+	for i, s := range sources {
+		resolved[i], selectors[i] = s.ResolvedSource, s.SecretSelector
+	}
+	selectors[0] = missing
+	if w.env[contract.EnvSources], err = contract.EncodeEnvSources(resolved, selectors); err != nil {
+		t.Fatal(err)
+	}
 	e := startEmulator(t, w.env)
 
-	d := senders["generic"].sign("", 1, time.Now())
-	for attempt := range 2 {
-		status, body := e.invoke(t, events.SQSEvent{Records: []events.SQSMessage{record("m-1", senders["generic"].source.Name, d, time.Now())}})
-		var fnErr struct{ ErrorType, ErrorMessage string }
-		if err := json.Unmarshal(body, &fnErr); err != nil || fnErr.ErrorType != initErrorType || !strings.Contains(fnErr.ErrorMessage, missing) {
-			t.Errorf("attempt %d: HTTP %d %s, want a %s naming %s", attempt, status, body, initErrorType, missing)
-		}
-	}
+	logs := assertColdStartFails(t, e, configErrorType, "cold start failed: broken configuration", missing)
 	if n := w.requests.Load(); n != 0 {
 		t.Errorf("S3 received %d requests from a broken function", n)
 	}
 	if keys := w.keys(t); len(keys) != 0 {
 		t.Errorf("bucket holds %q, want nothing", keys)
 	}
-	// Every invocation ran init again, so a fixed configuration is picked up.
-	if inits := e.initDurations(); len(inits) < 2 {
-		t.Errorf("emulator reported %d init phases, want one per invocation", len(inits))
-	}
-	logs := e.functionLogs(t, 0)
-	found := false
-	for _, l := range logs {
-		if l["level"] == "ERROR" && strings.Contains(fmt.Sprint(l["error"]), missing) {
-			found = true
-		}
-	}
-	if !found {
-		t.Errorf("no ERROR log line names %s:\n%s", missing, e.stdout.String())
-	}
 	var secrets []string
 	for _, s := range senders {
 		secrets = append(secrets, strings.Split(strings.TrimSpace(s.secret), "\n")...)
 	}
 	assertNoLeak(t, e, logs, secrets)
+}
+
+// TestEndToEndConfigurationLoadFailure checks that a cold start that SSM
+// throttles or that cannot reach SSM fails as a load failure, which the next
+// invocation tries again, and not as a broken configuration.
+func TestEndToEndConfigurationLoadFailure(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		fault func(testing.TB, *world)
+		want  string // in the error
+	}{
+		{
+			name: "throttled",
+			fault: func(_ testing.TB, w *world) {
+				w.ssm.Fail(http.StatusBadRequest, "ThrottlingException", "Rate exceeded")
+			},
+			want: "ThrottlingException",
+		},
+		{
+			name:  "unreachable",
+			fault: func(tb testing.TB, w *world) { w.env["AWS_ENDPOINT_URL_SSM"] = "http://" + freeAddr(tb) },
+			want:  "connection refused",
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newWorld(t, 0)
+			tc.fault(t, w)
+			e := startEmulator(t, w.env)
+			assertColdStartFails(t, e, loadErrorType, "cold start failed: could not load the configuration", tc.want)
+		})
+	}
+}
+
+// assertColdStartFails invokes e twice and checks that init ran and failed
+// each time, that each invocation reports errorType with a message holding
+// want, and that the function logged msg at level ERROR with that error. It
+// returns the function's log lines.
+func assertColdStartFails(tb testing.TB, e *emulator, errorType, msg, want string) []map[string]any {
+	tb.Helper()
+	d := senders["generic"].sign("", 1, time.Now())
+	for attempt := range 2 {
+		status, body := e.invoke(tb, events.SQSEvent{Records: []events.SQSMessage{record("m-1", senders["generic"].source.Name, d, time.Now())}})
+		var fnErr struct{ ErrorType, ErrorMessage string }
+		if err := json.Unmarshal(body, &fnErr); err != nil || fnErr.ErrorType != errorType || !strings.Contains(fnErr.ErrorMessage, want) {
+			tb.Errorf("attempt %d: HTTP %d %s, want a %s naming %s", attempt, status, body, errorType, want)
+		}
+	}
+	// Every invocation ran init again, so a passing cause or a fixed
+	// configuration is picked up.
+	if inits := e.initDurations(); len(inits) < 2 {
+		tb.Errorf("emulator reported %d init phases, want one per invocation", len(inits))
+	}
+	logs := e.functionLogs(tb, 0)
+	found := 0
+	for _, l := range logs {
+		if l["level"] == "ERROR" && strings.HasPrefix(fmt.Sprint(l["msg"]), msg) && strings.Contains(fmt.Sprint(l["error"]), want) {
+			found++
+		}
+	}
+	if found != 2 {
+		tb.Errorf("%d ERROR log lines %q naming %s, want one per invocation:\n%s", found, msg, want, e.stdout.String())
+	}
+	return logs
 }
 
 // assertNoFailures checks that a partial batch response reports no failure:
@@ -512,8 +565,8 @@ func assertHandOff(tb testing.TB, w *world, calls [][]eventbridgetest.Entry, bus
 	}
 	got := calls[0][0]
 	topic := d.attrs[contract.AttrTopic]
-	if got.Source != handoff.EventSource || got.DetailType != topic || got.EventBusName != bus {
-		tb.Errorf("entry Source %q DetailType %q EventBusName %q, want %q %q %q", got.Source, got.DetailType, got.EventBusName, handoff.EventSource, topic, bus)
+	if got.Source != contract.EventSource || got.DetailType != topic || got.EventBusName != bus {
+		tb.Errorf("entry Source %q DetailType %q EventBusName %q, want %q %q %q", got.Source, got.DetailType, got.EventBusName, contract.EventSource, topic, bus)
 	}
 	var detail map[string]any
 	dec := json.NewDecoder(strings.NewReader(got.Detail))

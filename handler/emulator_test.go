@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -23,6 +24,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/webhook-ingest/webhook-ingest/internal/lambdabuild"
 )
 
 // rieInstall is how to get the Lambda Runtime Interface Emulator.
@@ -62,9 +65,8 @@ var build struct {
 	err  error
 }
 
-// bootstrap builds the handler once per test binary as components.Build
-// builds it for Lambda (tag lambda.norpc, no cgo, stripped, file name
-// bootstrap), but for the host's GOOS and GOARCH.
+// bootstrap builds the handler once per test binary with lambdabuild, as
+// components.Build does for Lambda, but for the host's GOOS and GOARCH.
 func bootstrap(tb testing.TB) string {
 	tb.Helper()
 	build.once.Do(func() {
@@ -72,13 +74,7 @@ func bootstrap(tb testing.TB) string {
 		if build.err != nil {
 			return
 		}
-		build.path = filepath.Join(build.dir, "bootstrap")
-		cmd := exec.Command("go", "build", "-trimpath", "-buildvcs=false", "-tags", "lambda.norpc", "-ldflags=-s -w", "-o", build.path, ".")
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			build.err = fmt.Errorf("go build: %w\n%s", err, out)
-		}
+		build.path, build.err = lambdabuild.Build(context.Background(), ".", ".", runtime.GOOS, runtime.GOARCH, build.dir)
 	})
 	if build.err != nil {
 		tb.Fatal(build.err)

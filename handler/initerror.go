@@ -8,21 +8,23 @@ import (
 	"time"
 )
 
-// initErrorType is the errorType a failed invocation reports when the
-// configuration is broken.
-const initErrorType = "ConfigurationError"
+// Error types a failed invocation reports after a failed cold start: a
+// broken configuration (ingest.ConfigError), or any other failure to load it.
+const (
+	configErrorType = "ConfigurationError"
+	loadErrorType   = "ConfigurationLoadError"
+)
 
 // reportInitError tells the Runtime API why init failed, so that the failed
-// invocation carries the reason (errorType and errorMessage) instead of a bare
-// Runtime.ExitError. The message names variables and parameters, never a
-// secret. It is best effort: the exit that follows fails the invocation
-// either way.
-func reportInitError(err error) {
+// invocation carries errorType and err's message instead of a bare
+// Runtime.ExitError. It is best effort: the exit that follows fails the
+// invocation either way.
+func reportInitError(errorType string, err error) {
 	api := os.Getenv("AWS_LAMBDA_RUNTIME_API")
 	if api == "" {
 		return
 	}
-	body, jerr := json.Marshal(map[string]string{"errorType": initErrorType, "errorMessage": err.Error()})
+	body, jerr := json.Marshal(map[string]string{"errorType": errorType, "errorMessage": err.Error()})
 	if jerr != nil {
 		return
 	}
@@ -30,7 +32,7 @@ func reportInitError(err error) {
 	if rerr != nil {
 		return
 	}
-	req.Header.Set("Lambda-Runtime-Function-Error-Type", initErrorType)
+	req.Header.Set("Lambda-Runtime-Function-Error-Type", errorType)
 	client := http.Client{Timeout: 2 * time.Second}
 	if resp, derr := client.Do(req); derr == nil {
 		resp.Body.Close()

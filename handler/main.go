@@ -2,13 +2,14 @@
 // verifies every record against its source's signature scheme and stores the
 // body in S3 exactly once (see package ingest).
 //
-// Build it for the provided.al2023 runtime as a file named bootstrap:
-//
-//	GOOS=linux GOARCH=arm64 go build -tags lambda.norpc -trimpath -o bootstrap ./handler
+// It runs on the provided.al2023 runtime as a file named bootstrap, built by
+// package internal/lambdabuild, which holds its go build flags; the Pulumi
+// program builds and packages it at every deployment (components.Build).
 package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -23,16 +24,18 @@ func main() {
 	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil))
 	p, err := load(context.Background(), logger)
 	if err != nil {
-		// A broken configuration ends the init phase with an error rather than
+		// A failed cold start ends the init phase with an error rather than
 		// starting a handler that returns it. Either way the invocation fails,
 		// so SQS keeps the batch, redelivers it and finally moves it to the
 		// DLQ: nothing is dropped. Exiting is better because Lambda runs init
-		// again for the next invocation, so a passing cause (SSM throttling,
-		// a parameter created after the function) heals by itself, whereas a
-		// handler holding the error would stay broken for the life of the
-		// execution environment.
-		logger.Error("cold start failed: broken configuration, failing every invocation until it is fixed", slog.Any("error", err))
-		reportInitError(err)
+		// again for the next invocation, so a passing cause (SSM throttling, a
+		// parameter created after the function) heals by itself.
+		errorType, msg := loadErrorType, "cold start failed: could not load the configuration, trying again at the next invocation"
+		if ce := (*ingest.ConfigError)(nil); errors.As(err, &ce) {
+			errorType, msg = configErrorType, "cold start failed: broken configuration, failing every invocation until it is fixed"
+		}
+		logger.Error(msg, slog.Any("error", err))
+		reportInitError(errorType, err)
 		os.Exit(1)
 	}
 	lambda.Start(p.Handle)

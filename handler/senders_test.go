@@ -198,10 +198,11 @@ func TestSendersCoverEveryPreset(t *testing.T) {
 		t.Fatalf("senders cover presets %v, want %v", got, want)
 	}
 	for name, s := range senders {
-		preset, _, err := s.source.Resolve()
+		r, err := s.source.Resolve()
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
+		preset := r.Preset
 		d := s.sign(s.secret, 1, time.Now())
 		if got, want := slices.Sorted(maps.Keys(d.attrs)), slices.Sorted(maps.Keys(preset.Headers.ByAttribute())); !slices.Equal(got, want) {
 			t.Errorf("%s: sender sets attributes %v, the mapping produces %v", name, got, want)

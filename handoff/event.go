@@ -1,11 +1,3 @@
-// Package handoff tells consumers about stored webhooks: one EventBridge event
-// per webhook, published by the handler after the S3 write and again by
-// replay, so that teams subscribe by topic with a rule instead of polling S3.
-//
-// Every event has Source EventSource and detail-type the webhook's topic, and
-// its detail is an Event encoded as JSON. A consumer's rule looks like
-//
-//	{"source": ["webhook-ingest"], "detail-type": ["orders/create"], "detail": {"source": ["shop"]}}
 package handoff
 
 import (
@@ -18,12 +10,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
-)
 
-// EventSource is the Source of every event. It is one fixed name rather than
-// one per sender so that the publisher's IAM policy can pin it with the
-// events:source condition; consumers tell senders apart by detail.source.
-const EventSource = "webhook-ingest"
+	"github.com/webhook-ingest/webhook-ingest/contract"
+)
 
 // DefaultDetailType is the detail-type of a webhook whose sender gave no topic.
 const DefaultDetailType = "webhook"
@@ -88,10 +77,10 @@ func (e Event) entry(bus string) (types.PutEventsRequestEntry, int, error) {
 	}
 	dt := e.DetailType()
 	ent := types.PutEventsRequestEntry{
-		Source:       aws.String(EventSource),
+		Source:       aws.String(contract.EventSource),
 		DetailType:   aws.String(dt),
 		Detail:       aws.String(string(detail)),
 		EventBusName: aws.String(bus),
 	}
-	return ent, len(EventSource) + len(dt) + len(detail), nil
+	return ent, len(contract.EventSource) + len(dt) + len(detail), nil
 }

@@ -40,7 +40,7 @@ func BenchmarkBatch(b *testing.B) {
 				p := &ingest.Processor{
 					S3:           srv.Client(ingest.S3Options),
 					Bucket:       srv.Bucket,
-					Sources:      testSources(b),
+					Receivers:    testReceivers(b),
 					FunctionName: testFunction,
 					Logger:       slog.New(slog.NewJSONHandler(io.Discard, nil)),
 					Concurrency:  concurrency,

@@ -2,7 +2,6 @@ package ingest
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -22,72 +21,81 @@ import (
 // maxGetParameters is the most names SSM accepts in one GetParameters call.
 const maxGetParameters = 10
 
+// ConfigError is an error of Load that lies in the configuration itself: a
+// missing or malformed variable, a secret parameter that does not exist, is
+// not a SecureString or holds no usable secret. It persists until someone
+// fixes the stack; any other error of Load (SSM unreachable or throttling)
+// may pass by itself.
+type ConfigError struct{ Err error }
+
+func (e *ConfigError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the cause.
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+// configErrorf returns a *ConfigError with a formatted message.
+func configErrorf(format string, a ...any) error {
+	return &ConfigError{Err: fmt.Errorf(format, a...)}
+}
+
 // Load builds the Processor of a cold start from the handler's environment
 // (read through getenv) and the SSM SecureString parameters it names, fetched
-// with decryption in as few GetParameters calls as SSM allows. Every error is
-// a broken configuration; it names the variable, source or parameter at
-// fault and never a secret value.
+// with decryption in as few GetParameters calls as SSM allows. Errors name
+// the variable, source or parameter at fault and never a secret value; a
+// broken configuration is a *ConfigError.
 func Load(ctx context.Context, awsCfg aws.Config, getenv func(string) string, logger *slog.Logger) (*Processor, error) {
 	bucket := getenv(contract.EnvBucket)
 	if bucket == "" {
-		return nil, fmt.Errorf("%s is not set", contract.EnvBucket)
+		return nil, configErrorf("%s is not set", contract.EnvBucket)
 	}
-	// Lambda always sets the function name; a run outside Lambda must set
-	// it too. Every metric dimension set names the function, so that the
-	// sets never change and the alarms always match: leaving the dimension
-	// out would hide the metrics from the alarms, and a stand-in value would
-	// mix the metrics of every run that used it.
+	// Required: every metric names the function (see contract.DimensionFunction).
 	function := getenv(contract.EnvFunctionName)
 	if function == "" {
-		return nil, fmt.Errorf("%s is not set: Lambda sets it; outside Lambda set it to a name for the metrics", contract.EnvFunctionName)
+		return nil, configErrorf("%s is not set: Lambda sets it; outside Lambda set it to a name for the metrics", contract.EnvFunctionName)
 	}
 	rawSources := getenv(contract.EnvSources)
 	if rawSources == "" {
-		return nil, fmt.Errorf("%s is not set", contract.EnvSources)
+		return nil, configErrorf("%s is not set", contract.EnvSources)
 	}
-	configured, err := contract.ParseSources(rawSources)
+	configured, err := contract.ParseEnvSources(rawSources)
 	if err != nil {
-		return nil, err
+		return nil, &ConfigError{Err: err}
 	}
 
-	names := make([]string, 0, len(configured))
+	selectors := make([]string, 0, len(configured))
 	for _, s := range configured {
-		if !slices.Contains(names, s.SecretParameter) {
-			names = append(names, s.SecretParameter)
+		if !slices.Contains(selectors, s.SecretSelector) {
+			selectors = append(selectors, s.SecretSelector)
 		}
 	}
-	secrets, missing, err := getSecureStrings(ctx, ssm.NewFromConfig(awsCfg), names)
+	secrets, missing, err := getSecureStrings(ctx, ssm.NewFromConfig(awsCfg), selectors)
 	if err != nil {
 		return nil, err
 	}
 	if len(missing) > 0 {
 		var which []string
 		for _, s := range configured {
-			if slices.Contains(missing, s.SecretParameter) {
-				which = append(which, fmt.Sprintf("%s (source %q)", s.SecretParameter, s.Name))
+			if slices.Contains(missing, s.SecretSelector) {
+				which = append(which, fmt.Sprintf("%s (source %q)", s.SecretSelector, s.Name()))
 			}
 		}
-		return nil, errors.New("secret parameters not found in SSM or not readable by this function: " + strings.Join(which, ", "))
+		return nil, configErrorf("secret parameters not found in SSM or not readable by this function: %s", strings.Join(which, ", "))
 	}
 
-	sources := make(map[string]Source, len(configured))
+	receivers := make(map[string]Receiver, len(configured))
 	described := make([]string, 0, len(configured))
 	for _, s := range configured {
-		preset, tolerance, err := s.Resolve()
+		v, err := contract.NewVerifier(s.Preset.Scheme, secrets[s.SecretSelector], s.Tolerance)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", contract.EnvSources, err)
+			return nil, configErrorf("source %q: secret parameter %q: %w", s.Name(), s.SecretSelector, err)
 		}
-		v, err := contract.NewVerifier(preset.Scheme, secrets[s.SecretParameter], tolerance)
-		if err != nil {
-			return nil, fmt.Errorf("source %q: secret parameter %q: %w", s.Name, s.SecretParameter, err)
-		}
-		sources[s.Name] = Source{Name: s.Name, Preset: preset, Verifier: v}
-		described = append(described, s.Name+":"+preset.Name)
+		receivers[s.Name()] = Receiver{ResolvedSource: s.ResolvedSource, Verifier: v}
+		described = append(described, s.Name()+":"+s.Preset.Name)
 	}
 	p := &Processor{
 		S3:           s3.NewFromConfig(awsCfg, S3Options),
 		Bucket:       bucket,
-		Sources:      sources,
+		Receivers:    receivers,
 		FunctionName: function,
 		Logger:       logger,
 	}
@@ -124,7 +132,7 @@ func getSecureStrings(ctx context.Context, client *ssm.Client, names []string) (
 				name = aws.ToString(p.ARN) + version
 			}
 			if p.Type != ssmtypes.ParameterTypeSecureString {
-				return nil, nil, fmt.Errorf("secret parameter %q is a %s, want %s: secrets are stored encrypted", name, p.Type, ssmtypes.ParameterTypeSecureString)
+				return nil, nil, configErrorf("secret parameter %q is a %s, want %s: secrets are stored encrypted", name, p.Type, ssmtypes.ParameterTypeSecureString)
 			}
 			values[name] = aws.ToString(p.Value)
 		}

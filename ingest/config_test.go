@@ -7,8 +7,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -77,13 +79,28 @@ func env(vars map[string]string) func(string) string {
 	}
 }
 
-func sourcesJSON(t *testing.T, sources ...contract.Source) string {
+// envSource is a source of the handler's environment: its name, preset and
+// secret selector.
+type envSource struct{ name, preset, selector string }
+
+// sourcesJSON returns the contract.EnvSources value of sources.
+func sourcesJSON(t *testing.T, sources ...envSource) string {
 	t.Helper()
-	b, err := json.Marshal(sources)
+	var resolved []contract.ResolvedSource
+	var selectors []string
+	for _, s := range sources {
+		r, err := contract.Source{Name: s.name, Preset: s.preset}.Resolve()
+		if err != nil {
+			t.Fatal(err)
+		}
+		resolved = append(resolved, r)
+		selectors = append(selectors, s.selector)
+	}
+	v, err := contract.EncodeEnvSources(resolved, selectors)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return string(b)
+	return v
 }
 
 // assertNoSecret fails if any configured secret appears in texts.
@@ -110,9 +127,9 @@ func TestLoad(t *testing.T) {
 	vars := map[string]string{
 		contract.EnvBucket: testBucket,
 		contract.EnvSources: sourcesJSON(t,
-			contract.Source{Name: "orders", Preset: "generic", SecretParameter: ordersParam},
-			contract.Source{Name: "orders-copy", Preset: "generic", SecretParameter: ordersParam},
-			contract.Source{Name: "shop", Preset: "shopify", SecretParameter: shopParam},
+			envSource{"orders", "generic", ordersParam},
+			envSource{"orders-copy", "generic", ordersParam},
+			envSource{"shop", "shopify", shopParam},
 		),
 	}
 	p, err := Load(context.Background(), awsConfig(srv.URL), env(vars), slog.New(slog.NewJSONHandler(&logs, nil)))
@@ -140,12 +157,12 @@ func TestLoad(t *testing.T) {
 	if p.S3 == nil || p.Logger == nil {
 		t.Error("S3 client or logger not set")
 	}
-	if len(p.Sources) != 3 {
-		t.Fatalf("Sources = %d, want 3", len(p.Sources))
+	if len(p.Receivers) != 3 {
+		t.Fatalf("Receivers = %d, want 3", len(p.Receivers))
 	}
 	for name, preset := range map[string]string{"orders": "generic", "orders-copy": "generic", "shop": "shopify"} {
-		s, ok := p.Sources[name]
-		if !ok || s.Name != name || s.Preset.Name != preset || s.Verifier == nil {
+		s, ok := p.Receivers[name]
+		if !ok || s.Name() != name || s.Preset.Name != preset || s.Verifier == nil {
 			t.Errorf("source %q = %+v, want preset %q with a verifier", name, s, preset)
 		}
 	}
@@ -162,7 +179,7 @@ func TestLoad(t *testing.T) {
 		{shopSecret, contract.ErrNoMatchingSecret},
 	} {
 		d := contract.Delivery{Body: body, Signature: hexHMAC(tc.secret, body), ID: "id-1"}
-		if err := p.Sources["orders"].Verifier.Verify(d, time.Now()); err != tc.want {
+		if err := p.Receivers["orders"].Verifier.Verify(d, time.Now()); err != tc.want {
 			t.Errorf("orders verifies a signature made with a %d-byte secret: %v, want %v", len(tc.secret), err, tc.want)
 		}
 	}
@@ -180,11 +197,11 @@ func TestLoad(t *testing.T) {
 func TestLoadBatchesGetParameters(t *testing.T) {
 	const n = 23
 	var params []ssmtest.Parameter
-	var sources []contract.Source
+	var sources []envSource
 	for i := range n {
 		name := fmt.Sprintf("/webhook-ingest/test/s%02d", i)
 		params = append(params, ssmtest.Parameter{Name: name, Type: ssmtest.SecureString, Value: fmt.Sprintf("secret-%02d", i)})
-		sources = append(sources, contract.Source{Name: fmt.Sprintf("s%02d", i), Preset: "generic", SecretParameter: name})
+		sources = append(sources, envSource{fmt.Sprintf("s%02d", i), "generic", name})
 	}
 	srv := ssmtest.NewServer(params...)
 	defer srv.Close()
@@ -213,7 +230,7 @@ func TestLoadBatchesGetParameters(t *testing.T) {
 	}
 	body := []byte("x")
 	d := contract.Delivery{Body: body, Signature: hexHMAC("secret-22", body), ID: "1"}
-	if err := p.Sources["s22"].Verifier.Verify(d, time.Now()); err != nil {
+	if err := p.Receivers["s22"].Verifier.Verify(d, time.Now()); err != nil {
 		t.Errorf("the last batch's secret does not verify: %v", err)
 	}
 }
@@ -232,9 +249,9 @@ func TestLoadPinnedVersions(t *testing.T) {
 	vars := map[string]string{
 		contract.EnvBucket: testBucket,
 		contract.EnvSources: sourcesJSON(t,
-			contract.Source{Name: "orders-v1", Preset: "generic", SecretParameter: ordersParam + ":1"},
-			contract.Source{Name: "orders-v2", Preset: "generic", SecretParameter: ordersParam + ":2"},
-			contract.Source{Name: "shop", Preset: "generic", SecretParameter: shopParam},
+			envSource{"orders-v1", "generic", ordersParam + ":1"},
+			envSource{"orders-v2", "generic", ordersParam + ":2"},
+			envSource{"shop", "generic", shopParam},
 		),
 	}
 	var logs bytes.Buffer
@@ -262,24 +279,29 @@ func TestLoadPinnedVersions(t *testing.T) {
 		{"shop", shopSecret, nil},
 	} {
 		d := contract.Delivery{Body: body, Signature: hexHMAC(tc.secret, body), ID: "id-1"}
-		if err := p.Sources[tc.source].Verifier.Verify(d, time.Now()); err != tc.want {
+		if err := p.Receivers[tc.source].Verifier.Verify(d, time.Now()); err != tc.want {
 			t.Errorf("%s verifies a signature made with a %d-byte secret: %v, want %v", tc.source, len(tc.secret), err, tc.want)
 		}
 	}
 	assertNoSecret(t, logs.String())
 }
 
-func TestLoadBrokenConfiguration(t *testing.T) {
+func TestLoadErrors(t *testing.T) {
 	srv := newSSM(t)
 	closed := ssmtest.NewServer()
 	closed.Close()
+	throttling := ssmtest.NewServer()
+	t.Cleanup(throttling.Close)
+	throttling.Fail(http.StatusBadRequest, "ThrottlingException", "Rate exceeded")
 
-	good := contract.Source{Name: "orders", Preset: "generic", SecretParameter: ordersParam}
+	good := envSource{"orders", "generic", ordersParam}
 	tests := []struct {
 		name     string
 		endpoint string
 		vars     map[string]string
 		want     []string // substrings of the error
+		// transient is an error that is not a broken configuration.
+		transient bool
 	}{
 		{
 			name: "bucket unset",
@@ -303,40 +325,48 @@ func TestLoadBrokenConfiguration(t *testing.T) {
 		},
 		{
 			name: "unknown preset",
-			vars: map[string]string{contract.EnvBucket: testBucket, contract.EnvSources: `[{"name":"orders","preset":"nope","secretParameter":"/p"}]`},
+			vars: map[string]string{contract.EnvBucket: testBucket, contract.EnvSources: `[{"name":"orders","preset":"nope","secretSelector":"/p"}]`},
 			want: []string{contract.EnvSources, `"orders"`, `unknown preset "nope"`},
 		},
 		{
 			name: "missing parameters",
 			vars: map[string]string{contract.EnvBucket: testBucket, contract.EnvSources: sourcesJSON(t, good,
-				contract.Source{Name: "gone", Preset: "github", SecretParameter: missingParam},
-				contract.Source{Name: "gone-too", Preset: "slack", SecretParameter: missingParam + "-2"},
+				envSource{"gone", "github", missingParam},
+				envSource{"gone-too", "slack", missingParam + "-2"},
 			)},
 			want: []string{"not found", missingParam + ` (source "gone")`, missingParam + `-2 (source "gone-too")`},
 		},
 		{
 			name: "pinned version SSM does not have",
 			vars: map[string]string{contract.EnvBucket: testBucket, contract.EnvSources: sourcesJSON(t,
-				contract.Source{Name: "orders", Preset: "generic", SecretParameter: ordersParam + ":2"})},
+				envSource{"orders", "generic", ordersParam + ":2"})},
 			want: []string{"not found", ordersParam + `:2 (source "orders")`},
 		},
 		{
 			name: "plain String parameter",
 			vars: map[string]string{contract.EnvBucket: testBucket, contract.EnvSources: sourcesJSON(t,
-				contract.Source{Name: "plain", Preset: "generic", SecretParameter: plainParam})},
+				envSource{"plain", "generic", plainParam})},
 			want: []string{plainParam, "String", "SecureString"},
 		},
 		{
 			name: "secret unusable by the scheme",
 			vars: map[string]string{contract.EnvBucket: testBucket, contract.EnvSources: sourcesJSON(t,
-				contract.Source{Name: "std", Preset: "standard-webhooks", SecretParameter: badParam})},
+				envSource{"std", "standard-webhooks", badParam})},
 			want: []string{`source "std"`, badParam, "base64"},
 		},
 		{
-			name:     "SSM unreachable",
-			endpoint: closed.URL,
-			vars:     map[string]string{contract.EnvBucket: testBucket, contract.EnvSources: sourcesJSON(t, good)},
-			want:     []string{"SSM", ordersParam},
+			name:      "SSM unreachable",
+			endpoint:  closed.URL,
+			vars:      map[string]string{contract.EnvBucket: testBucket, contract.EnvSources: sourcesJSON(t, good)},
+			want:      []string{"SSM", ordersParam},
+			transient: true,
+		},
+		{
+			name:      "SSM throttling",
+			endpoint:  throttling.URL,
+			vars:      map[string]string{contract.EnvBucket: testBucket, contract.EnvSources: sourcesJSON(t, good)},
+			want:      []string{"SSM", ordersParam, "ThrottlingException"},
+			transient: true,
 		},
 	}
 	for _, tc := range tests {
@@ -354,6 +384,10 @@ func TestLoadBrokenConfiguration(t *testing.T) {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("error %q does not contain %q", err, w)
 				}
+			}
+			var ce *ConfigError
+			if errors.As(err, &ce) == tc.transient {
+				t.Errorf("error %q: a *ConfigError is %v, want %v", err, !tc.transient, !tc.transient)
 			}
 			assertNoSecret(t, err.Error(), logs.String())
 		})

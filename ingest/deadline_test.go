@@ -167,8 +167,7 @@ func TestHandleEmptyBatch(t *testing.T) {
 // retried; the rest of the batch is unaffected.
 func TestHandlePanic(t *testing.T) {
 	h := newHarness(t, nil)
-	p, _ := contract.LookupPreset("generic")
-	h.proc.Sources["broken"] = ingest.Source{Name: "broken", Preset: p}
+	h.proc.Receivers["broken"] = brokenReceiver(t, "broken")
 	now := time.Now()
 	recs := validBatch(now, "a", "b")
 	recs = append(recs, withAttr(message("m-broken", "{}", now, genericAttrs("evt-x", "t", "{}")), contract.AttrSource, "broken"))

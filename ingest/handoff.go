@@ -10,11 +10,8 @@ import (
 )
 
 // EventBridgeOptions configures the hand-off's EventBridge client; pass it to
-// eventbridge.NewFromConfig when the client is built at cold start. It sets
-// the same quick retry policy as S3Options (newRetryer): one second attempt
-// at a failed PutEvents call and no more (AWS_MAX_ATTEMPTS still overrides
-// the attempt count); entries EventBridge fails within an accepted call are
-// resent by handoff.Publisher.
+// eventbridge.NewFromConfig. It sets the quick retry policy of newRetryer for
+// whole calls; handoff.Publisher resends the entries of an accepted call.
 func EventBridgeOptions(o *eventbridge.Options) {
 	o.Retryer = newRetryer()
 }

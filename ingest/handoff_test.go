@@ -120,8 +120,8 @@ func TestHandOffStored(t *testing.T) {
 				t.Fatalf("accepted %d events in %d calls, want 1 in 1", len(acc), len(eb.Calls()))
 			}
 			e := acc[0]
-			if e.Source != handoff.EventSource || e.DetailType != tc.detailType || e.EventBusName != testBus {
-				t.Errorf("entry source %q detail-type %q bus %q, want %q %q %q", e.Source, e.DetailType, e.EventBusName, handoff.EventSource, tc.detailType, testBus)
+			if e.Source != contract.EventSource || e.DetailType != tc.detailType || e.EventBusName != testBus {
+				t.Errorf("entry source %q detail-type %q bus %q, want %q %q %q", e.Source, e.DetailType, e.EventBusName, contract.EventSource, tc.detailType, testBus)
 			}
 			want := tc.want
 			want.Bucket = h.bucket
@@ -285,7 +285,11 @@ func TestLoadEventBus(t *testing.T) {
 	} {
 		t.Setenv(k, v)
 	}
-	sources, err := json.Marshal([]contract.Source{{Name: genericSource, Preset: "generic", SecretParameter: param}})
+	resolved, err := contract.Source{Name: genericSource, Preset: "generic"}.Resolve()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sources, err := contract.EncodeEnvSources([]contract.ResolvedSource{resolved}, []string{param})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -296,7 +300,7 @@ func TestLoadEventBus(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			vars := map[string]string{contract.EnvBucket: s3srv.Bucket, contract.EnvSources: string(sources), contract.EnvEventBus: bus, contract.EnvFunctionName: testFunction}
+			vars := map[string]string{contract.EnvBucket: s3srv.Bucket, contract.EnvSources: sources, contract.EnvEventBus: bus, contract.EnvFunctionName: testFunction}
 			var logs bytes.Buffer
 			p, err := ingest.Load(context.Background(), cfg, func(k string) string { return vars[k] }, slog.New(slog.NewJSONHandler(&logs, nil)))
 			if err != nil {

@@ -46,25 +46,36 @@ const (
 	stripeSecret   = "whsec_stripe-secret-0c4d"
 )
 
-func testSources(t testing.TB) map[string]ingest.Source {
+func testReceivers(t testing.TB) map[string]ingest.Receiver {
 	t.Helper()
-	sources := make(map[string]ingest.Source)
+	receivers := make(map[string]ingest.Receiver)
 	for _, s := range []struct{ name, preset, secret string }{
 		{genericSource, "generic", genericSecret},
 		{standardSource, "standard-webhooks", standardSecret},
 		{stripeSource, "stripe", stripeSecret},
 	} {
-		p, ok := contract.LookupPreset(s.preset)
-		if !ok {
-			t.Fatalf("preset %q missing from contract", s.preset)
+		r, err := contract.Source{Name: s.name, Preset: s.preset}.Resolve()
+		if err != nil {
+			t.Fatal(err)
 		}
-		v, err := contract.NewVerifier(p.Scheme, s.secret, p.Tolerance)
+		v, err := contract.NewVerifier(r.Preset.Scheme, s.secret, r.Tolerance)
 		if err != nil {
 			t.Fatalf("verifier for %s: %v", s.name, err)
 		}
-		sources[s.name] = ingest.Source{Name: s.name, Preset: p, Verifier: v}
+		receivers[s.name] = ingest.Receiver{ResolvedSource: r, Verifier: v}
 	}
-	return sources
+	return receivers
+}
+
+// brokenReceiver is a generic source configured without a verifier:
+// processing its records dereferences nil inside the contract package.
+func brokenReceiver(t testing.TB, name string) ingest.Receiver {
+	t.Helper()
+	r, err := contract.Source{Name: name, Preset: "generic"}.Resolve()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ingest.Receiver{ResolvedSource: r}
 }
 
 // harness is a Processor wired to a gofakes3 server, with its log captured.
@@ -92,7 +103,7 @@ func newHarness(t testing.TB, wrap func(http.Handler) http.Handler, optFns ...fu
 		proc: &ingest.Processor{
 			S3:           client,
 			Bucket:       srv.Bucket,
-			Sources:      testSources(t),
+			Receivers:    testReceivers(t),
 			FunctionName: testFunction,
 			Logger:       slog.New(slog.NewJSONHandler(logs, nil)),
 		},

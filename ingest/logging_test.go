@@ -11,7 +11,6 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/webhook-ingest/webhook-ingest/contract"
-	"github.com/webhook-ingest/webhook-ingest/ingest"
 )
 
 // TestLogsNeverHoldBodiesSignaturesOrSecrets runs a batch with every outcome
@@ -29,8 +28,7 @@ func TestLogsNeverHoldBodiesSignaturesOrSecrets(t *testing.T) {
 			next.ServeHTTP(w, r)
 		}))
 	})
-	p, _ := contract.LookupPreset("generic")
-	h.proc.Sources["broken"] = ingest.Source{Name: "broken", Preset: p}
+	h.proc.Receivers["broken"] = brokenReceiver(t, "broken")
 
 	now := time.Now()
 	body := func(kind string) string { return `{"kind":"` + kind + `","secret_field":"BODY-SENTINEL-` + kind + `"}` }

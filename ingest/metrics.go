@@ -10,10 +10,8 @@ import (
 
 // The record log line is also a CloudWatch Embedded Metric Format document:
 // CloudWatch Logs turns it into a count of 1 in contract.MetricRecords, with
-// no API call from the function. EMF wants the "_aws" metadata and the
-// dimension and metric values as members of the log event's top-level JSON
-// object, which is what slog's JSON handler writes when the logger has no
-// group.
+// no API call from the function (see Processor.Logger for the logger it
+// needs).
 
 // emfDirective is one MetricDirective of the EMF specification.
 type emfDirective struct {
@@ -39,10 +37,8 @@ var emfDirectives = func() (d [2][2]json.RawMessage) {
 	return d
 }()
 
-// encodeDirective returns the CloudWatchMetrics value of a record line with
-// the dimension sets documented in contract. Every set names the function,
-// whatever its value, so the sets depend only on the record and the alarms
-// can rely on them.
+// encodeDirective returns the CloudWatchMetrics value of a record line, with
+// the dimension sets of contract.MetricRecords.
 func encodeDirective(source, reason bool) json.RawMessage {
 	fn := contract.DimensionFunction
 	sets := [][]string{{fn, contract.DimensionOutcome}}
@@ -75,11 +71,10 @@ func index(b bool) int {
 
 // metricAttrs returns the EMF members of r's log line, for a line written at
 // now: the function's name, and the metadata and value of the metric. The
-// other dimension values are fields the line has anyway. Only a configured
-// source is a dimension, so that a message naming any source it likes cannot
-// create metrics.
+// other dimension values are fields the line has anyway; the source is one
+// only when configured (see contract.MetricRecords).
 func (p *Processor) metricAttrs(r result, now time.Time) []slog.Attr {
-	_, configured := p.Sources[r.source]
+	_, configured := p.Receivers[r.source]
 	return []slog.Attr{
 		slog.String(contract.DimensionFunction, p.FunctionName),
 		slog.Group("_aws",

@@ -104,7 +104,7 @@ func checkEMF(t testing.TB, log []byte, p *ingest.Processor, from, to time.Time)
 			t.Errorf("member %s = %v, want the function name %q: %s", contract.DimensionFunction, fn, p.FunctionName, raw)
 		}
 		src, _ := line[contract.DimensionSource].(string)
-		_, configured := p.Sources[src]
+		_, configured := p.Receivers[src]
 		fn := contract.DimensionFunction
 		want := [][]string{{fn, contract.DimensionOutcome}}
 		if configured {
@@ -228,8 +228,7 @@ func TestRecordMetrics(t *testing.T) {
 			next.ServeHTTP(w, r)
 		})
 	}, noSDKRetries)
-	p, _ := contract.LookupPreset("generic")
-	h.proc.Sources["broken"] = ingest.Source{Name: "broken", Preset: p} // no verifier: panics
+	h.proc.Receivers["broken"] = brokenReceiver(t, "broken") // no verifier: panics
 	h.proc.Concurrency = 1
 
 	now := time.Now()

@@ -1,7 +1,3 @@
-// Package ingest is the processing core of the webhook Lambda: it verifies
-// each SQS record against its source's scheme and stores the body in S3
-// exactly once. It knows nothing of the Lambda runtime, so it is tested
-// directly.
 package ingest
 
 import (
@@ -22,27 +18,16 @@ const (
 	DefaultDeadlineMargin = time.Second
 )
 
-// Source is one configured sender, ready to verify deliveries.
-type Source struct {
-	Name     string
-	Preset   contract.Preset
-	Verifier *contract.Verifier
-}
-
 // Processor handles batches of SQS records. Build it once per cold start; it
 // is safe for concurrent use.
 type Processor struct {
 	// S3 is the client that stores bodies; build it with S3Options.
 	S3     *s3.Client
 	Bucket string
-	// Sources maps a record's source attribute to its sender.
-	Sources map[string]Source
+	// Receivers maps a record's source attribute to the source's receiver.
+	Receivers map[string]Receiver
 	// FunctionName is the Lambda function's name (contract.EnvFunctionName),
-	// the value of the function dimension of every metric, which keeps the
-	// metrics of two stacks in one account and region apart. It must not be
-	// empty: every dimension set names the function, so that the alarms,
-	// which must name a metric's full set, always find it, and CloudWatch
-	// makes no metric of an empty dimension value.
+	// the value of contract.DimensionFunction; it must not be empty.
 	FunctionName string
 	// Publisher, when not nil, receives one hand-off event per stored or
 	// duplicate record; a record whose event it fails to publish is retried.

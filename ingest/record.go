@@ -87,12 +87,12 @@ func (p *Processor) process(ctx context.Context, index int, rec *events.SQSMessa
 		}
 	}()
 
-	src, ok := p.Sources[res.source]
+	src, ok := p.Receivers[res.source]
 	if !ok {
 		return res.end(Rejected, contract.ReasonUnknownSource, reasonUnknownSource)
 	}
-	received, requestTimeOK := receivedAt(rec)
-	if !requestTimeOK {
+	received, requestTimeUnusable := receivedAt(rec)
+	if requestTimeUnusable {
 		res.warning = warnRequestTime
 	}
 	if received.IsZero() && src.Preset.Scheme.UsesTimestamp() {
@@ -197,25 +197,18 @@ func attribute(rec *events.SQSMessage, name string) string {
 }
 
 // receivedAt returns when the record was received: API Gateway's request
-// time when the record has a usable request-time attribute, else its
-// SentTimestamp, else the zero time. requestTimeOK is false when a
-// request-time attribute is present but unusable.
-//
-// The request time comes first because it survives a dead-letter redrive,
-// which gives the moved message a new SentTimestamp: a timestamped webhook
-// redriven later than its sender's tolerance would otherwise be rejected.
-// An unusable one is not a reason to drop a delivery whose signature may be
-// good: API Gateway writes the attribute, so it means a broken mapping or a
-// hand-made message, and SentTimestamp is still a trustworthy time.
-func receivedAt(rec *events.SQSMessage) (received time.Time, requestTimeOK bool) {
+// time, which survives a dead-letter redrive, else SQS's SentTimestamp, which
+// a redrive resets, else the zero time. requestTimeUnusable reports a
+// request-time attribute present but unusable; SentTimestamp then stands in.
+func receivedAt(rec *events.SQSMessage) (received time.Time, requestTimeUnusable bool) {
 	a, present := rec.MessageAttributes[contract.AttrRequestTime]
 	if present {
 		if t, ok := unixMilli(aws.ToString(a.StringValue)); ok {
-			return t, true
+			return t, false
 		}
 	}
 	t, _ := unixMilli(rec.Attributes[sentTimestamp])
-	return t, !present
+	return t, present
 }
 
 // maxUnixMilli is 9999-12-31T23:59:59.999Z. A later time has no RFC 3339

@@ -57,6 +57,13 @@ type Server struct {
 	// params maps each name to its versions, oldest (version 1) first.
 	params map[string][]Parameter
 	calls  []Call
+	// fault, when not nil, is the error every GetParameters call gets.
+	fault *fault
+}
+
+type fault struct {
+	status        int
+	code, message string
 }
 
 // NewServer starts a server holding params. Parameters that share a name are
@@ -80,6 +87,15 @@ func (s *Server) Calls() []Call {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.calls)
+}
+
+// Fail makes every later GetParameters call fail with the given HTTP status,
+// error code and message, as SSM fails when it throttles (400,
+// "ThrottlingException") or breaks (500, "InternalServerError").
+func (s *Server) Fail(status int, code, message string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fault = &fault{status: status, code: code, message: message}
 }
 
 type getParametersInput struct {
@@ -125,6 +141,11 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 
 	s.mu.Lock()
 	s.calls = append(s.calls, Call{Names: slices.Clone(in.Names), WithDecryption: decrypt})
+	if f := s.fault; f != nil {
+		s.mu.Unlock()
+		protocol.WriteError(w, f.status, f.code, f.message)
+		return
+	}
 	var out getParametersOutput
 	for _, name := range in.Names {
 		p, version, selector, ok := s.lookup(name)

@@ -1,0 +1,83 @@
+package contract
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+)
+
+// Environment variables of the handler.
+const (
+	// EnvBucket names the bucket that stores webhook bodies.
+	EnvBucket = "WEBHOOK_BUCKET"
+	// EnvSources holds the JSON array of EnvSource values.
+	EnvSources = "WEBHOOK_SOURCES"
+	// EnvEventBus, when set, names the EventBridge bus (name or ARN) that
+	// receives one hand-off event per stored webhook; unset, none is sent.
+	EnvEventBus = "WEBHOOK_EVENT_BUS"
+	// EnvFunctionName is the function's name. Lambda sets this reserved
+	// variable itself; the handler makes it the value of DimensionFunction.
+	EnvFunctionName = "AWS_LAMBDA_FUNCTION_NAME"
+)
+
+// EnvSource is one source of the handler's EnvSources: the resolved source
+// and the SSM SecureString parameter version that holds its secrets.
+type EnvSource struct {
+	ResolvedSource
+	// SecretSelector is "<parameter name>:<version>", so that the handler
+	// reads exactly the secrets deployed with it.
+	SecretSelector string
+}
+
+// envSource is the JSON form of an EnvSource: the configured source's fields
+// and the selector.
+type envSource struct {
+	Source
+	SecretSelector string `json:"secretSelector"`
+}
+
+// EncodeEnvSources returns the value of EnvSources for sources whose secrets
+// are at selectors, index for index.
+func EncodeEnvSources(sources []ResolvedSource, selectors []string) (string, error) {
+	if len(selectors) != len(sources) {
+		return "", fmt.Errorf("%d secret selectors for %d sources", len(selectors), len(sources))
+	}
+	out := make([]envSource, len(sources))
+	for i, s := range sources {
+		out[i] = envSource{Source: s.Source, SecretSelector: selectors[i]}
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return "", fmt.Errorf("encode %s: %w", EnvSources, err)
+	}
+	return string(b), nil
+}
+
+// ParseEnvSources decodes and resolves an EnvSources value: at least one
+// source, unique names, known presets, and a secret selector for each.
+func ParseEnvSources(value string) ([]EnvSource, error) {
+	var raw []envSource
+	if err := json.Unmarshal([]byte(value), &raw); err != nil {
+		return nil, fmt.Errorf("%s is not a JSON array of sources: %w", EnvSources, err)
+	}
+	if len(raw) == 0 {
+		return nil, fmt.Errorf("%s lists no source", EnvSources)
+	}
+	sources := make([]Source, len(raw))
+	for i, r := range raw {
+		sources[i] = r.Source
+	}
+	resolved, err := ResolveSources(sources)
+	var se *SourceError
+	if errors.As(err, &se) {
+		return nil, fmt.Errorf("%s[%d]: %w", EnvSources, se.Index, se.Err)
+	}
+	out := make([]EnvSource, len(raw))
+	for i, r := range raw {
+		if r.SecretSelector == "" {
+			return nil, fmt.Errorf("%s[%d]: source %q: secretSelector is empty", EnvSources, i, r.Name)
+		}
+		out[i] = EnvSource{ResolvedSource: resolved[i], SecretSelector: r.SecretSelector}
+	}
+	return out, nil
+}
