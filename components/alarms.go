@@ -38,10 +38,15 @@ type AlarmConfig struct {
 	FunctionErrorsThreshold    int
 	FunctionThrottles          bool
 	FunctionThrottlesThreshold int
-	// Rejected creates one alarm per source on its rejected records,
-	// whatever the reason.
+	// Rejected creates one alarm per source on its records that failed a
+	// check, whatever the reason: quarantined ones where the source
+	// quarantines, rejected (dropped) ones where it does not.
 	Rejected          bool
 	RejectedThreshold int
+	// Conflict creates an alarm on deliveries that reuse a webhook id with
+	// a different body.
+	Conflict          bool
+	ConflictThreshold int
 	API5xx            bool
 	API5xxThreshold   int
 }
@@ -78,6 +83,7 @@ func (a AlarmsArgs) withDefaults() (AlarmsArgs, error) {
 		{"FunctionErrorsThreshold", a.Config.FunctionErrorsThreshold, alarmThresholdRange},
 		{"FunctionThrottlesThreshold", a.Config.FunctionThrottlesThreshold, alarmThresholdRange},
 		{"RejectedThreshold", a.Config.RejectedThreshold, alarmThresholdRange},
+		{"ConflictThreshold", a.Config.ConflictThreshold, alarmThresholdRange},
 		{"API5xxThreshold", a.Config.API5xxThreshold, alarmThresholdRange},
 	} {
 		if err := c.r.check("AlarmConfig."+c.field, c.v); err != nil {
@@ -94,9 +100,9 @@ type Watched struct {
 	// starts the name of every alarm, names the notification topic and the
 	// dashboard.
 	Name string
-	// Sources are the source names; each gets its own rejections alarm and
-	// dashboard line.
-	Sources             []string
+	// Sources each get their own alarm and dashboard lines on the records
+	// that failed a check.
+	Sources             []WatchedSource
 	APIID               pulumi.StringInput
 	QueueName           pulumi.StringInput
 	DeadLetterQueueName pulumi.StringInput
@@ -107,11 +113,36 @@ type Watched struct {
 	QueueARN pulumi.StringInput
 }
 
+// WatchedSource is one source as the alarms and the dashboard see it.
+type WatchedSource struct {
+	Name string
+	// Quarantines is whether the records of the source that fail a check
+	// are quarantined (outcome contract.OutcomeQuarantined) rather than
+	// dropped (contract.OutcomeRejected): contract.Source.Quarantines of
+	// the stack's quarantine.
+	Quarantines bool
+}
+
+// watchedSources returns sources as alarms and the dashboard see them in a
+// stack that has a quarantine or not.
+func watchedSources(sources []contract.ResolvedSource, quarantine bool) []WatchedSource {
+	out := make([]WatchedSource, len(sources))
+	for i, s := range sources {
+		out[i] = WatchedSource{Name: s.Name(), Quarantines: s.Source.Quarantines(quarantine)}
+	}
+	return out
+}
+
 // check reports whether every field of w is set.
 func (w Watched) check() error {
 	if w.Name == "" || len(w.Sources) == 0 || w.APIID == nil || w.QueueName == nil ||
 		w.DeadLetterQueueName == nil || w.FunctionName == nil || w.QueueARN == nil {
 		return errors.New("Watched: Name, Sources, APIID, QueueName, DeadLetterQueueName, FunctionName and QueueARN are all required")
+	}
+	for i, s := range w.Sources {
+		if err := contract.ValidateSourceName(s.Name); err != nil {
+			return fmt.Errorf("Watched.Sources[%d]: %w", i, err)
+		}
 	}
 	return nil
 }
@@ -213,18 +244,35 @@ func NewAlarms(ctx *pulumi.Context, name string, in *AlarmsArgs, opts ...pulumi.
 		// The dimensions are exactly one of the handler's EMF dimension
 		// sets (see contract.MetricRecords).
 		for _, s := range args.Sources {
+			outcome, fate := contract.OutcomeRejected, "the source's quarantine is off, so they were dropped: ask the sender to deliver them again once the cause is fixed."
+			if s.Quarantines {
+				outcome = contract.OutcomeQuarantined
+				fate = fmt.Sprintf("they are kept, never trusted, under %s until the quarantine expires: fix the cause, then recover them with webhook-ops reverify.", contract.QuarantineSourcePrefix(s.Name))
+			}
 			specs = append(specs, alarmSpec{
-				suffix:      "rejected-" + s,
-				description: fmt.Sprintf("More than %d webhooks of source %s were rejected in 5 minutes (failed verification: wrong secret, wrong preset or forged requests; or an unusable id or receive time); rejected webhooks are not stored.", cfg.RejectedThreshold, s),
+				suffix:      "rejected-" + s.Name,
+				description: fmt.Sprintf("More than %d webhooks of source %s were %s in 5 minutes (failed verification: wrong secret, wrong preset or forged requests; or an unusable id or receive time); %s", cfg.RejectedThreshold, s.Name, outcome, fate),
 				namespace:   contract.MetricNamespace, metric: contract.MetricRecords, statistic: "Sum",
 				dimensions: pulumi.StringMap{
 					contract.DimensionFunction: args.FunctionName,
-					contract.DimensionSource:   pulumi.String(s),
-					contract.DimensionOutcome:  pulumi.String(contract.OutcomeRejected),
+					contract.DimensionSource:   pulumi.String(s.Name),
+					contract.DimensionOutcome:  pulumi.String(outcome),
 				},
 				threshold: cfg.RejectedThreshold,
 			})
 		}
+	}
+	if cfg.Conflict {
+		specs = append(specs, alarmSpec{
+			suffix:      "conflict",
+			description: fmt.Sprintf("More than %d verified deliveries in 5 minutes reused a webhook id with a different body: the body stored first stays, the later one is quarantined with reason %s (dropped where the source's quarantine is off). A sender that reuses ids, or a signed body replayed under another delivery's id.", cfg.ConflictThreshold, contract.ReasonConflict),
+			namespace:   contract.MetricNamespace, metric: contract.MetricRecords, statistic: "Sum",
+			dimensions: pulumi.StringMap{
+				contract.DimensionFunction: args.FunctionName,
+				contract.DimensionOutcome:  pulumi.String(contract.OutcomeConflict),
+			},
+			threshold: cfg.ConflictThreshold,
+		})
 	}
 	if cfg.API5xx {
 		specs = append(specs, alarmSpec{

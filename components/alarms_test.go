@@ -8,42 +8,69 @@ import (
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-	"github.com/webhook-ingest/webhook-ingest/contract"
 )
 
 // wantAlarm is what one alarm must watch; every alarm fires when the value
-// over one 5-minute period is above its threshold.
+// over one 5-minute period is above its threshold. Says, when not empty, is
+// what its description must tell.
 type wantAlarm struct {
 	Namespace, Metric, Statistic string
 	Dimensions                   map[string]string
 	Threshold                    float64
+	Says                         string
 }
 
 // alarmThresholds are the configured thresholds of a test run.
 type alarmThresholds struct {
-	QueueAge, Errors, Throttles, Rejected, API5xx float64
+	QueueAge, Errors, Throttles, Rejected, Conflict, API5xx float64
 }
 
+// Endings of the descriptions of a source's alarm on its failed records.
+const (
+	saysQuarantined = "until the quarantine expires: fix the cause, then recover them with webhook-ops reverify."
+	saysRejected    = "the source's quarantine is off, so they were dropped: ask the sender to deliver them again once the cause is fixed."
+)
+
 // wantAlarms returns the alarms the program must create for the test stack
-// with sources, keyed by alarm name. The dimensions name the test stack's
+// whose sources end their failed records in the outcome given (quarantined
+// or rejected), keyed by alarm name. The dimensions name the test stack's
 // own resources as the mock cloud names them.
-func wantAlarms(sources []string, th alarmThresholds) map[string]wantAlarm {
+func wantAlarms(sources map[string]string, th alarmThresholds) map[string]wantAlarm {
 	want := map[string]wantAlarm{
-		stackUnique + "-dead-letter-queue":  {"AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", map[string]string{"QueueName": nDLQ}, 0},
-		stackUnique + "-queue-age":          {"AWS/SQS", "ApproximateAgeOfOldestMessage", "Maximum", map[string]string{"QueueName": nQueue}, th.QueueAge},
-		stackUnique + "-function-errors":    {"AWS/Lambda", "Errors", "Sum", map[string]string{"FunctionName": nProcessor}, th.Errors},
-		stackUnique + "-function-throttles": {"AWS/Lambda", "Throttles", "Sum", map[string]string{"FunctionName": nProcessor}, th.Throttles},
-		stackUnique + "-api-5xx":            {"AWS/ApiGateway", "5xx", "Sum", map[string]string{"ApiId": nAPI + "-id"}, th.API5xx},
+		stackUnique + "-dead-letter-queue":  {"AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", map[string]string{"QueueName": nDLQ}, 0, ""},
+		stackUnique + "-queue-age":          {"AWS/SQS", "ApproximateAgeOfOldestMessage", "Maximum", map[string]string{"QueueName": nQueue}, th.QueueAge, ""},
+		stackUnique + "-function-errors":    {"AWS/Lambda", "Errors", "Sum", map[string]string{"FunctionName": nProcessor}, th.Errors, ""},
+		stackUnique + "-function-throttles": {"AWS/Lambda", "Throttles", "Sum", map[string]string{"FunctionName": nProcessor}, th.Throttles, ""},
+		stackUnique + "-api-5xx":            {"AWS/ApiGateway", "5xx", "Sum", map[string]string{"ApiId": nAPI + "-id"}, th.API5xx, ""},
+		// [function, outcome] counts the records of every source.
+		stackUnique + "-conflict": {"WebhookIngest", "Records", "Sum", map[string]string{"function": nProcessor, "outcome": "conflict"}, th.Conflict,
+			"reused a webhook id with a different body: the body stored first stays, the later one is quarantined with reason conflict (dropped where the source's quarantine is off)."},
 	}
-	for _, s := range sources {
+	for s, outcome := range sources {
 		// [function, source, outcome] is one of the dimension sets the
 		// handler's EMF lines declare (contract/metrics.go); CloudWatch
 		// finds a metric only by its exact set. The function is this
-		// stack's, so that no other stack's rejections count.
-		want[stackUnique+"-rejected-"+s] = wantAlarm{contract.MetricNamespace, contract.MetricRecords, "Sum",
-			map[string]string{contract.DimensionFunction: nProcessor, contract.DimensionSource: s, contract.DimensionOutcome: contract.OutcomeRejected}, th.Rejected}
+		// stack's, so that no other stack's records count.
+		says := saysRejected
+		if outcome == "quarantined" {
+			says = "they are kept, never trusted, under _quarantine/" + s + "/ " + saysQuarantined
+		}
+		want[stackUnique+"-rejected-"+s] = wantAlarm{"WebhookIngest", "Records", "Sum",
+			map[string]string{"function": nProcessor, "source": s, "outcome": outcome}, th.Rejected, says}
 	}
 	return want
+}
+
+// presetSourceOutcomes is the outcome of the failed records of each source
+// of allPresetsConfig: quarantined, but for the source that turns its
+// quarantine off.
+func presetSourceOutcomes() map[string]string {
+	out := map[string]string{}
+	for _, pc := range presetCases {
+		out[pc.source.Name] = "quarantined"
+	}
+	out["chat"] = "rejected"
+	return out
 }
 
 func presetSourceNames() []string {
@@ -115,15 +142,19 @@ func assertAlarms(t *testing.T, c *cloud, want map[string]wantAlarm, actions []s
 				t.Errorf("alarm %s: %s = %v, want %v", name, k, got, actions)
 			}
 		}
-		if d := str(t, r, "alarmDescription"); !strings.Contains(d, "docs/operations.md") {
+		d := str(t, r, "alarmDescription")
+		if !strings.Contains(d, "docs/operations.md") {
 			t.Errorf("alarm %s: description %q does not point to the runbook", name, d)
+		}
+		if !strings.Contains(d, w.Says) {
+			t.Errorf("alarm %s: description %q does not say %q", name, d, w.Says)
 		}
 	}
 }
 
 func TestAlarms(t *testing.T) {
 	c := allPresets(t)
-	assertAlarms(t, c, wantAlarms(presetSourceNames(), alarmThresholds{QueueAge: 600, Errors: 3, Throttles: 4, Rejected: 5, API5xx: 6}), []string{topicARN})
+	assertAlarms(t, c, wantAlarms(presetSourceOutcomes(), alarmThresholds{QueueAge: 600, Errors: 3, Throttles: 4, Rejected: 5, Conflict: 7, API5xx: 6}), []string{topicARN})
 	// An alarm could fire before CloudWatch may publish to the topic.
 	policy := c.only(t, tTopicPolicy)
 	for _, a := range c.all(tAlarm) {
@@ -135,7 +166,7 @@ func TestAlarms(t *testing.T) {
 
 func TestAlarmDefaults(t *testing.T) {
 	c := mustRun(t, testConfig())
-	assertAlarms(t, c, wantAlarms([]string{"orders"}, alarmThresholds{QueueAge: float64(defaults.Alarms.QueueAgeSeconds)}), nil)
+	assertAlarms(t, c, wantAlarms(map[string]string{"orders": "quarantined"}, alarmThresholds{QueueAge: float64(defaults.Alarms.QueueAgeSeconds)}), nil)
 	for _, typ := range []string{tTopic, tTopicPolicy, tSubscription, tKey} {
 		if n := len(c.all(typ)); n != 0 {
 			t.Errorf("%d %s without an alarm e-mail", n, typ)
@@ -144,13 +175,14 @@ func TestAlarmDefaults(t *testing.T) {
 }
 
 func TestAlarmSwitches(t *testing.T) {
-	all := wantAlarms([]string{"orders"}, alarmThresholds{QueueAge: float64(defaults.Alarms.QueueAgeSeconds)})
+	all := wantAlarms(map[string]string{"orders": "quarantined"}, alarmThresholds{QueueAge: float64(defaults.Alarms.QueueAgeSeconds)})
 	for key, off := range map[string][]string{
 		"alarmDeadLetterQueue":   {"dead-letter-queue"},
 		"alarmQueueAge":          {"queue-age"},
 		"alarmFunctionErrors":    {"function-errors"},
 		"alarmFunctionThrottles": {"function-throttles"},
 		"alarmRejected":          {"rejected-orders"},
+		"alarmConflict":          {"conflict"},
 		"alarmApi5xx":            {"api-5xx"},
 	} {
 		t.Run(key, func(t *testing.T) {
@@ -267,7 +299,7 @@ func assertPolicyExactly(t *testing.T, what string, doc iamDoc, want map[string]
 func TestAlarmsArgs(t *testing.T) {
 	watched := Watched{
 		Name:                "w",
-		Sources:             []string{"orders"},
+		Sources:             []WatchedSource{{Name: "orders"}},
 		APIID:               pulumi.String("api"),
 		QueueName:           pulumi.String("q"),
 		DeadLetterQueueName: pulumi.String("dlq"),
@@ -292,10 +324,44 @@ func TestAlarmsArgs(t *testing.T) {
 		{AlarmsArgs{}, "Watched: Name, Sources, APIID, QueueName, DeadLetterQueueName, FunctionName and QueueARN are all required"},
 		{AlarmsArgs{Watched: watched, Config: AlarmConfig{QueueAgeSeconds: 59}}, "AlarmConfig.QueueAgeSeconds = 59 is out of range"},
 		{AlarmsArgs{Watched: watched, Config: AlarmConfig{RejectedThreshold: -1}}, "AlarmConfig.RejectedThreshold = -1 is out of range"},
+		{AlarmsArgs{Watched: watched, Config: AlarmConfig{ConflictThreshold: 1000001}}, "AlarmConfig.ConflictThreshold = 1000001 is out of range: set it between 0 and 1000000"},
+		{AlarmsArgs{Watched: withSources(watched, WatchedSource{Name: "orders"}, WatchedSource{Name: ""})}, `Watched.Sources[1]: source name "" must be`},
 	} {
 		assertComponentError(t, func(ctx *pulumi.Context) error {
 			_, err := NewAlarms(ctx, "a", &tc.args)
 			return err
 		}, tc.want)
+	}
+}
+
+// withSources returns w watching sources.
+func withSources(w Watched, sources ...WatchedSource) Watched {
+	w.Sources = sources
+	return w
+}
+
+// TestRejectedAlarmOutcome checks that the alarm of a source watches the
+// outcome its failed records end in: quarantined where the source
+// quarantines, rejected where the stack or the source turned it off.
+func TestRejectedAlarmOutcome(t *testing.T) {
+	for _, tc := range []struct {
+		name           string
+		source         string
+		quarantineDays string // "" keeps the default
+		want           string
+	}{
+		{"default", `{"name":"orders","preset":"generic"}`, "", "quarantined"},
+		{"source on", `{"name":"orders","preset":"generic","quarantine":true}`, "1", "quarantined"},
+		{"source off", `{"name":"orders","preset":"generic","quarantine":false}`, "", "rejected"},
+		{"stack off", `{"name":"orders","preset":"generic"}`, "0", "rejected"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := testConfig()
+			cfg[testProject+":sources"] = "[" + tc.source + "]"
+			if tc.quarantineDays != "" {
+				cfg[testProject+":quarantineDays"] = tc.quarantineDays
+			}
+			assertAlarms(t, mustRun(t, cfg), wantAlarms(map[string]string{"orders": tc.want}, alarmThresholds{QueueAge: float64(defaults.Alarms.QueueAgeSeconds)}), nil)
+		})
 	}
 }

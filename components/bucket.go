@@ -1,28 +1,75 @@
 package components
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/webhook-ingest/webhook-ingest/contract"
 )
 
 // bodyRetentionDaysRange bounds how long bodies are kept: 0 (forever) to a
-// hundred years.
-var bodyRetentionDaysRange = intRange{0, 36500}
+// hundred years. quarantineDaysRange bounds how long quarantined records are
+// kept: 0 (no quarantine) to a year, long enough to notice and fix any
+// configuration mistake, short enough that what anyone may post to a public
+// URL does not pile up for ever.
+var (
+	bodyRetentionDaysRange = intRange{0, 36500}
+	quarantineDaysRange    = intRange{0, 365}
+)
 
-// BucketArgs configures a Bucket; the zero value keeps bodies forever.
+// defaultQuarantineDays is how long the stack keeps quarantined records
+// unless configured otherwise.
+const defaultQuarantineDays = 14
+
+// BucketArgs configures a Bucket; the zero value keeps bodies forever and
+// has no quarantine.
 type BucketArgs struct {
+	// Sources are the source names: each source's bodies are under
+	// "<source>/" (contract.ObjectKey). Required when RetentionDays > 0.
+	Sources []string
 	// RetentionDays expires stored bodies after this many days; 0 keeps
 	// them forever.
 	RetentionDays int
+	// QuarantineDays expires quarantined records (under
+	// contract.QuarantinePrefix) after this many days; 0 is a stack without
+	// a quarantine, with nothing to expire. The zero value is not the
+	// stack's default (14) because 0 is how a stack turns the quarantine off.
+	QuarantineDays int
 	// ForceDestroy lets `pulumi destroy` delete a bucket that still holds
 	// bodies. Meant for throwaway stacks.
 	ForceDestroy bool
 }
 
-// Bucket stores webhook bodies: private, owner-enforced, encrypted at rest,
-// reachable only over TLS.
+// check reports what is wrong with a.
+func (a *BucketArgs) check() error {
+	if err := bodyRetentionDaysRange.check("BucketArgs.RetentionDays", a.RetentionDays); err != nil {
+		return err
+	}
+	if err := quarantineDaysRange.check("BucketArgs.QuarantineDays", a.QuarantineDays); err != nil {
+		return err
+	}
+	if a.RetentionDays > 0 && len(a.Sources) == 0 {
+		return errors.New("BucketArgs.Sources is empty: RetentionDays expires the bodies under each source's prefix, so list the sources")
+	}
+	seen := make(map[string]bool, len(a.Sources))
+	for i, s := range a.Sources {
+		if err := contract.ValidateSourceName(s); err != nil {
+			return fmt.Errorf("BucketArgs.Sources[%d]: %w", i, err)
+		}
+		if seen[s] {
+			return fmt.Errorf("BucketArgs.Sources[%d]: source %q is listed twice: list each source once", i, s)
+		}
+		seen[s] = true
+	}
+	return nil
+}
+
+// Bucket stores webhook bodies under their sources' prefixes and the
+// quarantined records under contract.QuarantinePrefix: private,
+// owner-enforced, encrypted at rest, reachable only over TLS.
 //
 // Versioning is deliberately off: the handler creates each key once
 // (If-None-Match: *) through a role without any delete permission, so
@@ -37,7 +84,7 @@ type Bucket struct {
 // NewBucket creates the bucket and its access, encryption and lifecycle
 // settings.
 func NewBucket(ctx *pulumi.Context, name string, args *BucketArgs, opts ...pulumi.ResourceOption) (*Bucket, error) {
-	if err := bodyRetentionDaysRange.check("BucketArgs.RetentionDays", args.RetentionDays); err != nil {
+	if err := args.check(); err != nil {
 		return nil, err
 	}
 	b := &Bucket{}
@@ -97,19 +144,12 @@ func NewBucket(ctx *pulumi.Context, name string, args *BucketArgs, opts ...pulum
 		return nil, fmt.Errorf("create bucket policy: %w", err)
 	}
 
-	if args.RetentionDays > 0 {
+	if rules := lifecycleRules(args); len(rules) > 0 {
 		if _, err := s3.NewBucketLifecycleConfigurationV2(ctx, name, &s3.BucketLifecycleConfigurationV2Args{
 			Bucket: bucket.ID(),
-			Rules: s3.BucketLifecycleConfigurationV2RuleArray{
-				&s3.BucketLifecycleConfigurationV2RuleArgs{
-					Id:         pulumi.String("expire-bodies"),
-					Status:     pulumi.String("Enabled"),
-					Filter:     &s3.BucketLifecycleConfigurationV2RuleFilterArgs{Prefix: pulumi.String("")},
-					Expiration: &s3.BucketLifecycleConfigurationV2RuleExpirationArgs{Days: pulumi.Int(args.RetentionDays)},
-				},
-			},
+			Rules:  rules,
 		}, parent); err != nil {
-			return nil, fmt.Errorf("configure body retention: %w", err)
+			return nil, fmt.Errorf("configure bucket lifecycle: %w", err)
 		}
 	}
 
@@ -118,4 +158,31 @@ func NewBucket(ctx *pulumi.Context, name string, args *BucketArgs, opts ...pulum
 		return nil, err
 	}
 	return b, nil
+}
+
+// lifecycleRules are the expiry rules of args: one per source prefix for
+// the bodies, and one for the quarantine. A lifecycle filter can select a
+// prefix but never exclude one, so a single bucket-wide body rule would also
+// expire the quarantine after the body retention; prefixes of their own let
+// each retention apply exactly to its objects. Source names hold no '_', so
+// no source prefix overlaps contract.QuarantinePrefix.
+func lifecycleRules(args *BucketArgs) s3.BucketLifecycleConfigurationV2RuleArray {
+	var rules s3.BucketLifecycleConfigurationV2RuleArray
+	expire := func(id, prefix string, days int) {
+		rules = append(rules, &s3.BucketLifecycleConfigurationV2RuleArgs{
+			Id:         pulumi.String(id),
+			Status:     pulumi.String("Enabled"),
+			Filter:     &s3.BucketLifecycleConfigurationV2RuleFilterArgs{Prefix: pulumi.String(prefix)},
+			Expiration: &s3.BucketLifecycleConfigurationV2RuleExpirationArgs{Days: pulumi.Int(days)},
+		})
+	}
+	if args.RetentionDays > 0 {
+		for _, s := range args.Sources {
+			expire("expire-bodies-"+s, s+"/", args.RetentionDays)
+		}
+	}
+	if args.QuarantineDays > 0 {
+		expire("expire-quarantine", contract.QuarantinePrefix, args.QuarantineDays)
+	}
+	return rules
 }

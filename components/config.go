@@ -27,6 +27,7 @@ type Config struct {
 	MaximumConcurrency    int
 	MaxReceiveCount       int
 	BodyRetentionDays     int
+	QuarantineDays        int
 	LogRetentionDays      int
 	ThrottlingBurstLimit  int
 	ThrottlingRateLimit   int
@@ -50,6 +51,7 @@ var defaults = Config{
 	MaximumConcurrency:    defaultMaximumConcurrency,
 	MaxReceiveCount:       defaultMaxReceiveCount,
 	BodyRetentionDays:     0,
+	QuarantineDays:        defaultQuarantineDays,
 	LogRetentionDays:      30,
 	ThrottlingBurstLimit:  defaultThrottlingBurstLimit,
 	ThrottlingRateLimit:   defaultThrottlingRateLimit,
@@ -63,9 +65,13 @@ var defaults = Config{
 		FunctionErrors:    true,
 		FunctionThrottles: true,
 		Rejected:          true,
+		Conflict:          true,
 		API5xx:            true,
 	},
 }
+
+// quarantine reports whether the stack keeps the records that fail a check.
+func (c Config) quarantine() bool { return c.QuarantineDays > 0 }
 
 // intSetting is an integer configuration key, the field it sets and the
 // values it accepts.
@@ -85,12 +91,14 @@ var intSettings = []intSetting{
 	{"maximumConcurrency", func(c *Config) *int { return &c.MaximumConcurrency }, maximumConcurrencyRange},
 	{"maxReceiveCount", func(c *Config) *int { return &c.MaxReceiveCount }, maxReceiveCountRange},
 	{"bodyRetentionDays", func(c *Config) *int { return &c.BodyRetentionDays }, bodyRetentionDaysRange},
+	{"quarantineDays", func(c *Config) *int { return &c.QuarantineDays }, quarantineDaysRange},
 	{"throttlingBurstLimit", func(c *Config) *int { return &c.ThrottlingBurstLimit }, throttlingBurstLimitRange},
 	{"throttlingRateLimit", func(c *Config) *int { return &c.ThrottlingRateLimit }, throttlingRateLimitRange},
 	{"alarmQueueAgeSeconds", func(c *Config) *int { return &c.Alarms.QueueAgeSeconds }, alarmQueueAgeSecondsRange},
 	{"alarmFunctionErrorsThreshold", func(c *Config) *int { return &c.Alarms.FunctionErrorsThreshold }, alarmThresholdRange},
 	{"alarmFunctionThrottlesThreshold", func(c *Config) *int { return &c.Alarms.FunctionThrottlesThreshold }, alarmThresholdRange},
 	{"alarmRejectedThreshold", func(c *Config) *int { return &c.Alarms.RejectedThreshold }, alarmThresholdRange},
+	{"alarmConflictThreshold", func(c *Config) *int { return &c.Alarms.ConflictThreshold }, alarmThresholdRange},
 	{"alarmApi5xxThreshold", func(c *Config) *int { return &c.Alarms.API5xxThreshold }, alarmThresholdRange},
 }
 
@@ -130,6 +138,7 @@ func LoadConfig(ctx *pulumi.Context) (Config, error) {
 		{"alarmFunctionErrors", &cfg.Alarms.FunctionErrors},
 		{"alarmFunctionThrottles", &cfg.Alarms.FunctionThrottles},
 		{"alarmRejected", &cfg.Alarms.Rejected},
+		{"alarmConflict", &cfg.Alarms.Conflict},
 		{"alarmApi5xx", &cfg.Alarms.API5xx},
 	}
 	for _, s := range bools {
@@ -140,6 +149,10 @@ func LoadConfig(ctx *pulumi.Context) (Config, error) {
 	if cfg.BatchSize > maxUnwindowedBatchSize && cfg.BatchingWindowSeconds < 1 {
 		return Config{}, fmt.Errorf("%s = %d needs %s of at least 1 (Lambda requires a batching window for batches over %d): set it, or lower the batch size",
 			r.key("batchSize"), cfg.BatchSize, r.key("batchingWindowSeconds"), maxUnwindowedBatchSize)
+	}
+	if i := quarantineWithoutStack(cfg.Sources, cfg.quarantine()); i >= 0 {
+		return Config{}, fmt.Errorf("%s[%d].quarantine is true, but %s is 0 (no quarantine): set %s between 1 and %d, or remove the key (pulumi config rm --path 'sources[%d].quarantine')",
+			r.key("sources"), i, r.key("quarantineDays"), r.key("quarantineDays"), quarantineDaysRange.hi, i)
 	}
 	if v, ok := r.get("architecture"); ok {
 		if _, err := goarchOf(v); err != nil {
@@ -154,7 +167,7 @@ func LoadConfig(ctx *pulumi.Context) (Config, error) {
 	if cfg.EventBus {
 		bus = stackName(ctx.Project(), ctx.Stack())
 	}
-	if n := environmentBytes(cfg.Sources, pathPrefix(ctx.Project(), ctx.Stack()), bus); n > maxEnvironmentBytes {
+	if n := environmentBytes(cfg.Sources, pathPrefix(ctx.Project(), ctx.Stack()), bus, cfg.quarantine()); n > maxEnvironmentBytes {
 		return Config{}, fmt.Errorf("%s: %d sources need %d bytes of Lambda environment, over its %d-byte limit: split the sources across stacks",
 			r.key("sources"), len(cfg.Sources), n, maxEnvironmentBytes)
 	}

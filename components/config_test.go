@@ -47,17 +47,17 @@ func sourcesConfig(sources []contract.Source) (string, string) {
 }
 
 // sourcesThatFitOnlyWithoutBus returns sources whose environment fits
-// Lambda's limit without the event bus variable and does not with it: the
-// long-named sources of manySources, then one whose name is as long as
-// needed to reach the limit.
+// Lambda's limit without the event bus variable and does not with it, in a
+// stack with the default quarantine: the long-named sources of manySources,
+// then one whose name is as long as needed to reach the limit.
 func sourcesThatFitOnlyWithoutBus(t *testing.T) (sources, secrets string) {
 	t.Helper()
 	for n := 1; n < 100; n++ {
 		for length := 1; length <= 40; length++ {
 			sources := append(longSources(n), contract.Source{Name: strings.Repeat("z", length), Preset: "generic"})
 			resolved := resolve(t, sources)
-			without := environmentBytes(resolved, testPrefix, "")
-			if with := environmentBytes(resolved, testPrefix, stackUnique); without <= maxEnvironmentBytes && with > maxEnvironmentBytes {
+			without := environmentBytes(resolved, testPrefix, "", true)
+			if with := environmentBytes(resolved, testPrefix, stackUnique, true); without <= maxEnvironmentBytes && with > maxEnvironmentBytes {
 				return sourcesConfig(sources)
 			}
 		}
@@ -90,6 +90,9 @@ func TestConfigErrors(t *testing.T) {
 		{"custom without block", "sources", map[string]string{"sources": `[{"name":"orders","preset":"custom"}]`}, true, "webhook-ingest:sources[0]: source \"orders\": preset custom needs a custom block"},
 		{"bad custom header", "sources", map[string]string{"sources": `[{"name":"orders","preset":"custom","custom":{"signatureHeader":"X Sig"}}]`}, true, "custom.signatureHeader"},
 		{"tolerance out of range", "sources", map[string]string{"sources": `[{"name":"orders","preset":"stripe","toleranceSeconds":-1}]`}, true, "toleranceSeconds -1"},
+		{"quarantine not a bool", "sources", map[string]string{"sources": `[{"name":"orders","preset":"generic","quarantine":"no"}]`}, true, "webhook-ingest:sources must be a list of {name, preset, toleranceSeconds, custom, quarantine} objects"},
+		{"source quarantine without quarantineDays", "sources", map[string]string{"sources": `[{"name":"gh","preset":"github","quarantine":false},{"name":"orders","preset":"generic","quarantine":true}]`, "secrets": `{"gh":"x","orders":"` + ordersSecret + `"}`, "quarantineDays": "0"}, true,
+			"webhook-ingest:sources[1].quarantine is true, but webhook-ingest:quarantineDays is 0 (no quarantine): set webhook-ingest:quarantineDays between 1 and 365, or remove the key (pulumi config rm --path 'sources[1].quarantine')"},
 		{"too many sources", "sources", map[string]string{"sources": manySrc, "secrets": manySec}, true, "over its 4096-byte limit"},
 		{"no secrets", "secrets", map[string]string{"secrets": ""}, true, "webhook-ingest:secrets is not set: give every source its signing secret with pulumi config set --secret --path 'secrets.<source>'"},
 		{"plaintext secrets", "secrets", nil, false, "webhook-ingest:secrets is stored in plaintext"},
@@ -114,6 +117,9 @@ func TestConfigErrors(t *testing.T) {
 		{"concurrency above 1000", "maximumConcurrency", map[string]string{"maximumConcurrency": "1001"}, true, "between 2 and 1000"},
 		{"receive count below 5", "maxReceiveCount", map[string]string{"maxReceiveCount": "3"}, true, "webhook-ingest:maxReceiveCount = 3 is out of range: set it between 5 and 1000"},
 		{"negative body retention", "bodyRetentionDays", map[string]string{"bodyRetentionDays": "-1"}, true, "webhook-ingest:bodyRetentionDays = -1 is out of range"},
+		{"negative quarantine", "quarantineDays", map[string]string{"quarantineDays": "-1"}, true, "webhook-ingest:quarantineDays = -1 is out of range: set it between 0 and 365"},
+		{"quarantine over a year", "quarantineDays", map[string]string{"quarantineDays": "366"}, true, "webhook-ingest:quarantineDays = 366 is out of range: set it between 0 and 365"},
+		{"quarantine not a number", "quarantineDays", map[string]string{"quarantineDays": "2w"}, true, `webhook-ingest:quarantineDays = "2w" is not a whole number: set an integer between 0 and 365`},
 		{"log retention CloudWatch refuses", "logRetentionDays", map[string]string{"logRetentionDays": "31"}, true, "webhook-ingest:logRetentionDays = 31 is not a retention CloudWatch Logs accepts"},
 		{"negative log retention", "logRetentionDays", map[string]string{"logRetentionDays": "-7"}, true, "webhook-ingest:logRetentionDays = -7 is out of range"},
 		{"burst zero", "throttlingBurstLimit", map[string]string{"throttlingBurstLimit": "0"}, true, "webhook-ingest:throttlingBurstLimit = 0 is out of range: set it between 1 and 5000"},
@@ -137,6 +143,8 @@ func TestConfigErrors(t *testing.T) {
 		{"throttles threshold not a number", "alarmFunctionThrottlesThreshold", map[string]string{"alarmFunctionThrottlesThreshold": "few"}, true, `webhook-ingest:alarmFunctionThrottlesThreshold = "few" is not a whole number`},
 		{"alarmRejected not a bool", "alarmRejected", map[string]string{"alarmRejected": "always"}, true, `webhook-ingest:alarmRejected = "always" is not a boolean`},
 		{"rejected threshold too large", "alarmRejectedThreshold", map[string]string{"alarmRejectedThreshold": "1000001"}, true, "webhook-ingest:alarmRejectedThreshold = 1000001 is out of range: set it between 0 and 1000000"},
+		{"alarmConflict not a bool", "alarmConflict", map[string]string{"alarmConflict": "on"}, true, `webhook-ingest:alarmConflict = "on" is not a boolean: set it to true or false`},
+		{"negative conflict threshold", "alarmConflictThreshold", map[string]string{"alarmConflictThreshold": "-1"}, true, "webhook-ingest:alarmConflictThreshold = -1 is out of range: set it between 0 and 1000000"},
 		{"alarmApi5xx not a bool", "alarmApi5xx", map[string]string{"alarmApi5xx": "5xx"}, true, `webhook-ingest:alarmApi5xx = "5xx" is not a boolean`},
 		{"negative 5xx threshold", "alarmApi5xxThreshold", map[string]string{"alarmApi5xxThreshold": "-5"}, true, "webhook-ingest:alarmApi5xxThreshold = -5 is out of range"},
 	}

@@ -19,15 +19,13 @@ type DashboardArgs struct {
 // Dashboard is a CloudWatch dashboard of the pipeline's health, from the
 // sender's request to the stored webhook: API requests and errors, queue
 // depth and age, the dead-letter queue, the function, the handler's records
-// by outcome, source and reason, and the state of the stack's alarms.
+// by outcome, the failed ones by source, every record with a reason code by
+// reason, and the state of the stack's alarms.
 type Dashboard struct {
 	pulumi.ResourceState
 
 	Name pulumi.StringOutput
 }
-
-// outcomes are the outcomes of records, in the order they are drawn.
-var outcomes = []string{contract.OutcomeStored, contract.OutcomeDuplicate, contract.OutcomeRejected, contract.OutcomeRetry}
 
 // The dashboard body, as CloudWatch's dashboard body structure documents it.
 type (
@@ -104,19 +102,29 @@ func (r dashboardResources) body() dashboardBody {
 		return metric(contract.MetricNamespace, contract.MetricRecords, metricOptions{Label: label}, dimensions...)
 	}
 
+	// Records that failed a check are quarantined or rejected depending on
+	// the source's quarantine, so both are drawn for every source: a
+	// source whose setting changed keeps its history on one panel.
+	failed := []string{contract.OutcomeQuarantined, contract.OutcomeRejected}
 	var byOutcome, bySource, byReason [][]any
-	for _, o := range outcomes {
+	for _, o := range contract.Outcomes {
 		byOutcome = append(byOutcome, records(o, contract.DimensionOutcome, o))
 	}
 	for _, s := range r.Sources {
-		bySource = append(bySource, records(s, contract.DimensionSource, s, contract.DimensionOutcome, contract.OutcomeRejected))
+		for _, o := range failed {
+			bySource = append(bySource, records(s+": "+o, contract.DimensionSource, s, contract.DimensionOutcome, o))
+		}
 	}
-	for _, reason := range contract.RejectReasons {
-		byReason = append(byReason, records(contract.OutcomeRejected+": "+reason, contract.DimensionOutcome, contract.OutcomeRejected, contract.DimensionReason, reason))
+	reasons := func(outcome string, codes ...string) {
+		for _, code := range codes {
+			byReason = append(byReason, records(outcome+": "+code, contract.DimensionOutcome, outcome, contract.DimensionReason, code))
+		}
 	}
-	for _, reason := range contract.RetryReasons {
-		byReason = append(byReason, records(contract.OutcomeRetry+": "+reason, contract.DimensionOutcome, contract.OutcomeRetry, contract.DimensionReason, reason))
+	for _, o := range failed {
+		reasons(o, contract.RejectReasons...)
 	}
+	reasons(contract.OutcomeConflict, contract.ReasonConflict)
+	reasons(contract.OutcomeRetry, contract.RetryReasons...)
 
 	panels := []any{
 		widget("API requests", "Sum", api("Count", "requests"), api("4xx", "4xx"), api("5xx", "5xx")),
@@ -137,8 +145,8 @@ func (r dashboardResources) body() dashboardBody {
 			fn("Duration", metricOptions{Label: "maximum", Stat: "Maximum"}),
 			fn("ConcurrentExecutions", metricOptions{Label: "concurrent executions", Stat: "Maximum"})),
 		widget("Records by outcome", "Sum", byOutcome...),
-		widget("Rejected records by source", "Sum", bySource...),
-		widget("Rejected and retried records by reason", "Sum", byReason...),
+		widget("Quarantined and rejected records by source", "Sum", bySource...),
+		widget("Records by reason code", "Sum", byReason...),
 	}
 	if len(r.AlarmARNs) > 0 {
 		panels = append(panels, alarmWidget{Title: "Alarms", Alarms: r.AlarmARNs})
@@ -168,6 +176,10 @@ func NewDashboard(ctx *pulumi.Context, name string, args *DashboardArgs, opts ..
 	if alarms == nil {
 		alarms = pulumi.StringArray{}
 	}
+	names := make([]string, len(args.Sources))
+	for i, s := range args.Sources {
+		names[i] = s.Name
+	}
 	d := &Dashboard{}
 	if err := ctx.RegisterComponentResource("webhook-ingest:dashboard:Dashboard", name, d, opts...); err != nil {
 		return nil, err
@@ -184,7 +196,7 @@ func NewDashboard(ctx *pulumi.Context, name string, args *DashboardArgs, opts ..
 				Queue:           v[2].(string),
 				DeadLetterQueue: v[3].(string),
 				Function:        v[4].(string),
-				Sources:         args.Sources,
+				Sources:         names,
 				AlarmARNs:       v[5].([]string),
 			}.body()), nil
 		}).(pulumi.StringOutput)

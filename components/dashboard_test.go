@@ -83,7 +83,7 @@ func TestDashboard(t *testing.T) {
 
 	sources := presetSourceNames()
 	reasons := append(slices.Clone(contract.RejectReasons), contract.RetryReasons...)
-	outcomesWant := []string{contract.OutcomeStored, contract.OutcomeDuplicate, contract.OutcomeRejected, contract.OutcomeRetry}
+	reasons = append(reasons, contract.ReasonConflict)
 	// belongs reports whether m is a metric of this stack's resources: its
 	// dimensions are exactly those its namespace uses here, with values that
 	// are this stack's resources and the handler's values.
@@ -113,7 +113,7 @@ func TestDashboard(t *testing.T) {
 			src, hasSource := m.Dimensions[contract.DimensionSource]
 			reason, hasReason := m.Dimensions[contract.DimensionReason]
 			return known && m.Name == contract.MetricRecords && m.Dimensions[fn] == nProcessor &&
-				slices.Contains(outcomesWant, m.Dimensions[contract.DimensionOutcome]) &&
+				slices.Contains(contract.Outcomes, m.Dimensions[contract.DimensionOutcome]) &&
 				(!hasSource || slices.Contains(sources, src)) &&
 				(!hasReason || slices.Contains(reasons, reason))
 		}
@@ -182,15 +182,20 @@ func TestDashboard(t *testing.T) {
 		}
 		return m
 	}
-	for _, o := range outcomesWant {
+	for _, o := range contract.Outcomes {
 		want = append(want, records(contract.DimensionOutcome, o))
 	}
 	for _, s := range sources {
-		want = append(want, records(contract.DimensionSource, s, contract.DimensionOutcome, contract.OutcomeRejected))
+		for _, o := range []string{contract.OutcomeQuarantined, contract.OutcomeRejected} {
+			want = append(want, records(contract.DimensionSource, s, contract.DimensionOutcome, o))
+		}
 	}
 	for _, r := range contract.RejectReasons {
-		want = append(want, records(contract.DimensionOutcome, contract.OutcomeRejected, contract.DimensionReason, r))
+		want = append(want,
+			records(contract.DimensionOutcome, contract.OutcomeQuarantined, contract.DimensionReason, r),
+			records(contract.DimensionOutcome, contract.OutcomeRejected, contract.DimensionReason, r))
 	}
+	want = append(want, records(contract.DimensionOutcome, contract.OutcomeConflict, contract.DimensionReason, contract.ReasonConflict))
 	for _, r := range contract.RetryReasons {
 		want = append(want, records(contract.DimensionOutcome, contract.OutcomeRetry, contract.DimensionReason, r))
 	}
@@ -213,6 +218,95 @@ func TestDashboard(t *testing.T) {
 	}
 }
 
+// recordLine is one line of a panel of the handler's records: its label
+// and the values of its dimensions besides the function ("" when absent).
+type recordLine struct {
+	Label, Source, Outcome, Reason string
+}
+
+// TestDashboardRecords checks the panels of the handler's records, line by
+// line, for a stack with a source that quarantines and one that does not.
+func TestDashboardRecords(t *testing.T) {
+	cfg := testConfig()
+	cfg[testProject+":sources"] = `[{"name":"orders","preset":"generic"},{"name":"gh","preset":"github","quarantine":false}]`
+	cfg[testProject+":secrets"] = `{"orders":"` + ordersSecret + `","gh":"gh-secret"}`
+	var body testDashboard
+	decodeJSON(t, "dashboard body", str(t, mustRun(t, cfg).only(t, tDashboard), "dashboardBody"), &body)
+
+	var titles []string
+	got := map[string][]recordLine{}
+	for _, w := range body.Widgets {
+		if w.Type != "metric" {
+			continue
+		}
+		var p testMetricWidget
+		decodeJSON(t, "metric widget", string(w.Properties), &p)
+		titles = append(titles, p.Title)
+		for _, raw := range p.Metrics {
+			m := parseMetricLine(t, raw)
+			if m.Namespace != "WebhookIngest" {
+				continue
+			}
+			if m.Name != "Records" || m.Dimensions["function"] != nProcessor || p.Stat != "Sum" {
+				t.Errorf("widget %q: %s (stat %s), want the Sum of this function's Records", p.Title, m.key(), p.Stat)
+			}
+			var line []json.RawMessage
+			decodeJSON(t, "metric line", string(raw), &line)
+			var opts metricOptions
+			decodeJSON(t, "metric options", string(line[len(line)-1]), &opts)
+			got[p.Title] = append(got[p.Title], recordLine{opts.Label, m.Dimensions["source"], m.Dimensions["outcome"], m.Dimensions["reason_code"]})
+		}
+	}
+	wantTitles := []string{
+		"API requests", "Queue depth", "Oldest message in the queue (seconds)", "Function invocations",
+		"Function duration (ms) and concurrency", "Records by outcome", "Quarantined and rejected records by source", "Records by reason code",
+	}
+	if !slices.Equal(titles, wantTitles) {
+		t.Errorf("metric widgets\n%q\nwant\n%q", titles, wantTitles)
+	}
+
+	var byReason []recordLine
+	for _, outcome := range []string{"quarantined", "rejected"} {
+		for _, code := range []string{
+			"missing_signature", "malformed_signature", "missing_timestamp", "malformed_timestamp", "no_matching_secret",
+			"outside_window", "unverified", "unknown_source", "missing_attribute", "unusable_id",
+		} {
+			byReason = append(byReason, recordLine{outcome + ": " + code, "", outcome, code})
+		}
+	}
+	byReason = append(byReason, recordLine{"conflict: conflict", "", "conflict", "conflict"})
+	for _, code := range []string{"store_failed", "duplicate_check_failed", "quarantine_failed", "publish_failed", "deadline", "panic"} {
+		byReason = append(byReason, recordLine{"retry: " + code, "", "retry", code})
+	}
+	want := map[string][]recordLine{
+		"Records by outcome": {
+			{"stored", "", "stored", ""},
+			{"duplicate", "", "duplicate", ""},
+			{"conflict", "", "conflict", ""},
+			{"quarantined", "", "quarantined", ""},
+			{"rejected", "", "rejected", ""},
+			{"retry", "", "retry", ""},
+		},
+		// Both outcomes for each source, whatever its setting: a source
+		// whose setting changed keeps its history on the panel.
+		"Quarantined and rejected records by source": {
+			{"orders: quarantined", "orders", "quarantined", ""},
+			{"orders: rejected", "orders", "rejected", ""},
+			{"gh: quarantined", "gh", "quarantined", ""},
+			{"gh: rejected", "gh", "rejected", ""},
+		},
+		"Records by reason code": byReason,
+	}
+	for title, lines := range want {
+		if !slices.Equal(got[title], lines) {
+			t.Errorf("widget %q shows\n%v\nwant\n%v", title, got[title], lines)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("the handler's records are on widgets %v, want only %v", slices.Sorted(maps.Keys(got)), slices.Sorted(maps.Keys(want)))
+	}
+}
+
 func TestDashboardSwitch(t *testing.T) {
 	cfg := testConfig()
 	cfg[testProject+":dashboard"] = "false"
@@ -223,7 +317,7 @@ func TestDashboardSwitch(t *testing.T) {
 	// Without alarms the dashboard has no alarm widget: an empty one would
 	// show nothing.
 	cfg = testConfig()
-	for _, k := range []string{"alarmDeadLetterQueue", "alarmQueueAge", "alarmFunctionErrors", "alarmFunctionThrottles", "alarmRejected", "alarmApi5xx"} {
+	for _, k := range []string{"alarmDeadLetterQueue", "alarmQueueAge", "alarmFunctionErrors", "alarmFunctionThrottles", "alarmRejected", "alarmConflict", "alarmApi5xx"} {
 		cfg[testProject+":"+k] = "false"
 	}
 	c := mustRun(t, cfg)

@@ -94,7 +94,9 @@ var presetCases = []presetCase{
 		map[string]string{contract.AttrSignature: "webhook-signature", contract.AttrWebhookID: "webhook-id", contract.AttrTimestamp: "webhook-timestamp"}},
 	{contract.Source{Name: "svix-app", Preset: "svix"}, whsec("svix-key-f6"),
 		map[string]string{contract.AttrSignature: "svix-signature", contract.AttrWebhookID: "svix-id", contract.AttrTimestamp: "svix-timestamp"}},
-	{contract.Source{Name: "chat", Preset: "slack"}, "slack-secret-g7",
+	// Slack's source drops its failed records: the stack's only source
+	// without quarantine.
+	{contract.Source{Name: "chat", Preset: "slack", Quarantine: new(false)}, "slack-secret-g7",
 		map[string]string{contract.AttrSignature: "x-slack-signature", contract.AttrTimestamp: "x-slack-request-timestamp"}},
 	{contract.Source{Name: "subs", Preset: "recharge"}, "recharge-secret-h8",
 		map[string]string{contract.AttrSignature: "x-recharge-hmac-sha256", contract.AttrTopic: "x-recharge-topic"}},
@@ -125,6 +127,7 @@ func allPresetsConfig(t *testing.T) map[string]string {
 		testProject + ":maximumConcurrency":              "12",
 		testProject + ":maxReceiveCount":                 "8",
 		testProject + ":bodyRetentionDays":               "90",
+		testProject + ":quarantineDays":                  "30",
 		testProject + ":logRetentionDays":                "14",
 		testProject + ":throttlingBurstLimit":            "300",
 		testProject + ":throttlingRateLimit":             "150",
@@ -135,6 +138,7 @@ func allPresetsConfig(t *testing.T) map[string]string {
 		testProject + ":alarmFunctionErrorsThreshold":    "3",
 		testProject + ":alarmFunctionThrottlesThreshold": "4",
 		testProject + ":alarmRejectedThreshold":          "5",
+		testProject + ":alarmConflictThreshold":          "7",
 		testProject + ":alarmApi5xxThreshold":            "6",
 	}
 }

@@ -66,12 +66,28 @@ type processorGrants struct {
 	ParameterARNs []string
 	// EventBusARN is the hand-off bus, "" when the stack has none.
 	EventBusARN string
+	// Quarantine is whether the stack keeps failed records under
+	// contract.QuarantinePrefix.
+	Quarantine bool
 }
 
 // processorPolicy is the execution role's policy: write its own log group,
 // consume its queue (the actions the SQS event source mapping needs), create
-// objects under the sources' prefixes, read exactly the sources' secret
+// and read objects under the sources' prefixes, create objects in the
+// quarantine if the stack has one, read exactly the sources' secret
 // parameters, and put hand-off events on the stack's bus, if it has one.
+//
+// Reading a source's objects is for a delivery whose key is taken (a 412
+// on its conditional write): HeadObject of the stored object tells a
+// duplicate from a conflict by contract.MetaBodySHA256. There is no
+// s3:ListBucket, so HeadObject of a missing key answers 403, not 404; the
+// handler asks only after a 412, when the key exists.
+//
+// The quarantine takes records of any source attribute, configured or not
+// (contract.QuarantineDir), so it is granted as one prefix, and for
+// s3:PutObject alone: the function never reads, lists or deletes a
+// quarantined record; re-verifying and removing one is for an operator's
+// own credentials (webhook-ops reverify).
 //
 // The parameters use the AWS managed key aws/ssm, whose key policy lets every
 // principal of the account decrypt through SSM, so no kms:Decrypt grant is
@@ -105,12 +121,26 @@ func processorPolicy(g processorGrants) policyDocument {
 			Resource: objects,
 		},
 		{
+			Sid:      "CompareStoredBodies",
+			Effect:   "Allow",
+			Action:   []string{"s3:GetObject"},
+			Resource: objects,
+		},
+		{
 			Sid:      "ReadSourceSecrets",
 			Effect:   "Allow",
 			Action:   []string{"ssm:GetParameters"},
 			Resource: g.ParameterARNs,
 		},
 	}}
+	if g.Quarantine {
+		doc.Statement = append(doc.Statement, statement{
+			Sid:      "QuarantineFailedRecords",
+			Effect:   "Allow",
+			Action:   []string{"s3:PutObject"},
+			Resource: []string{g.BucketARN + "/" + contract.QuarantinePrefix + "*"},
+		})
+	}
 	if g.EventBusARN != "" {
 		doc.Statement = append(doc.Statement, statement{
 			Sid:       "PublishHandoffEvents",

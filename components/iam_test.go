@@ -2,6 +2,7 @@ package components
 
 import (
 	"encoding/json"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -88,13 +89,63 @@ func TestRoles(t *testing.T) {
 		params = append(params, "arn:aws:ssm:"+testRegion+":"+testAccount+":parameter/webhook-ingest/dev/"+pc.source.Name)
 	}
 	assertStatements(t, nProcessor, parsePolicy(t, str(t, proc, "policy")), map[string]iamStatement{
-		"WriteOwnLogs":      {Effect: "Allow", Action: []string{"logs:CreateLogStream", "logs:PutLogEvents"}, Resource: []string{logGroupARN("/webhook-ingest/dev/processor") + ":*"}},
-		"ConsumeQueue":      {Effect: "Allow", Action: []string{"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}, Resource: []string{queueARN(nQueue)}},
-		"StoreBodies":       {Effect: "Allow", Action: []string{"s3:PutObject"}, Resource: objects},
-		"ReadSourceSecrets": {Effect: "Allow", Action: []string{"ssm:GetParameters"}, Resource: params},
+		"WriteOwnLogs":        {Effect: "Allow", Action: []string{"logs:CreateLogStream", "logs:PutLogEvents"}, Resource: []string{logGroupARN("/webhook-ingest/dev/processor") + ":*"}},
+		"ConsumeQueue":        {Effect: "Allow", Action: []string{"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}, Resource: []string{queueARN(nQueue)}},
+		"StoreBodies":         {Effect: "Allow", Action: []string{"s3:PutObject"}, Resource: objects},
+		"CompareStoredBodies": {Effect: "Allow", Action: []string{"s3:GetObject"}, Resource: objects},
+		"ReadSourceSecrets":   {Effect: "Allow", Action: []string{"ssm:GetParameters"}, Resource: params},
 		"PublishHandoffEvents": {Effect: "Allow", Action: []string{"events:PutEvents"}, Resource: []string{busARN},
 			Condition: map[string]map[string]string{"StringEquals": {"events:source": contract.EventSource}}},
+		// The slack source ("chat") drops its failed records, but records
+		// of unknown sources are still quarantined: the grant follows the
+		// stack.
+		"QuarantineFailedRecords": {Effect: "Allow", Action: []string{"s3:PutObject"}, Resource: []string{bucketARN + "/_quarantine/*"}},
 	})
+}
+
+// TestQuarantineGrant checks the function's S3 access for each quarantine
+// setting: PutObject on the quarantine prefix exactly when the stack has a
+// quarantine, GetObject on the sources' prefixes always (a delivery whose
+// key is taken compares bodies), and nothing else in the bucket.
+func TestQuarantineGrant(t *testing.T) {
+	bucketARN := "arn:aws:s3:::" + nBucket
+	twoSources := `[{"name":"orders","preset":"generic"},{"name":"gh","preset":"github","quarantine":false}]`
+	for _, tc := range []struct {
+		name           string
+		quarantineDays string
+		want           map[string]iamStatement
+	}{
+		{"with quarantine", "14", map[string]iamStatement{
+			"StoreBodies":             {Effect: "Allow", Action: []string{"s3:PutObject"}, Resource: []string{bucketARN + "/orders/*", bucketARN + "/gh/*"}},
+			"CompareStoredBodies":     {Effect: "Allow", Action: []string{"s3:GetObject"}, Resource: []string{bucketARN + "/orders/*", bucketARN + "/gh/*"}},
+			"QuarantineFailedRecords": {Effect: "Allow", Action: []string{"s3:PutObject"}, Resource: []string{bucketARN + "/_quarantine/*"}},
+		}},
+		{"without quarantine", "0", map[string]iamStatement{
+			"StoreBodies":         {Effect: "Allow", Action: []string{"s3:PutObject"}, Resource: []string{bucketARN + "/orders/*", bucketARN + "/gh/*"}},
+			"CompareStoredBodies": {Effect: "Allow", Action: []string{"s3:GetObject"}, Resource: []string{bucketARN + "/orders/*", bucketARN + "/gh/*"}},
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := testConfig()
+			cfg[testProject+":sources"] = twoSources
+			cfg[testProject+":secrets"] = `{"orders":"` + ordersSecret + `","gh":"gh-secret"}`
+			cfg[testProject+":quarantineDays"] = tc.quarantineDays
+			doc := parsePolicy(t, str(t, mustRun(t, cfg).one(t, tRolePolicy, nProcessor), "policy"))
+			got := map[string]iamStatement{}
+			for _, s := range doc.Statement {
+				for _, r := range s.Resource {
+					if strings.HasPrefix(r, bucketARN) {
+						got[s.Sid] = s
+						break
+					}
+				}
+			}
+			assertStatements(t, nProcessor, iamDoc{Statement: slices.Collect(maps.Values(got))}, tc.want)
+			if n := len(doc.Statement); n != len(tc.want)+3 {
+				t.Errorf("%d statements, want the %d on the bucket and the 3 on logs, queue and secrets", n, len(tc.want))
+			}
+		})
+	}
 }
 
 // assertStatements checks that doc holds exactly the statements want, keyed

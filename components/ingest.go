@@ -62,8 +62,10 @@ func NewIngest(ctx *pulumi.Context, name string, args *IngestArgs, opts ...pulum
 		return nil, err
 	}
 	if in.Bucket, err = NewBucket(ctx, name+"-bodies", &BucketArgs{
-		RetentionDays: cfg.BodyRetentionDays,
-		ForceDestroy:  cfg.ForceDestroy,
+		Sources:        names,
+		RetentionDays:  cfg.BodyRetentionDays,
+		QuarantineDays: cfg.QuarantineDays,
+		ForceDestroy:   cfg.ForceDestroy,
 	}, parent); err != nil {
 		return nil, err
 	}
@@ -86,6 +88,7 @@ func NewIngest(ctx *pulumi.Context, name string, args *IngestArgs, opts ...pulum
 		BucketARN:             in.Bucket.ARN,
 		QueueARN:              in.Queue.ARN,
 		EventBus:              in.Bus,
+		Quarantine:            cfg.quarantine(),
 		BatchSize:             cfg.BatchSize,
 		BatchingWindowSeconds: cfg.BatchingWindowSeconds,
 		MaximumConcurrency:    cfg.MaximumConcurrency,
@@ -111,7 +114,7 @@ func NewIngest(ctx *pulumi.Context, name string, args *IngestArgs, opts ...pulum
 	}
 	watched := Watched{
 		Name:                unique,
-		Sources:             names,
+		Sources:             watchedSources(cfg.Sources, cfg.quarantine()),
 		APIID:               in.API.ID,
 		QueueName:           in.Queue.Name,
 		DeadLetterQueueName: in.Queue.DeadLetterName,
@@ -134,7 +137,8 @@ func NewIngest(ctx *pulumi.Context, name string, args *IngestArgs, opts ...pulum
 }
 
 // outputs are the values a user of the stack needs: where senders post,
-// the queues, bucket and function to look at, and, when the stack has them,
+// the queues, bucket and function to look at, the secret parameter of each
+// source (which webhook-ops reverify reads), and, when the stack has them,
 // the bus consumers subscribe on, the alarm topic and the dashboard.
 func outputs(in *Ingest) pulumi.Map {
 	m := pulumi.Map{
@@ -143,6 +147,7 @@ func outputs(in *Ingest) pulumi.Map {
 		"deadLetterQueueUrl": in.Queue.DeadLetterURL,
 		"bucketName":         in.Bucket.Name,
 		"functionName":       in.Processor.FunctionName,
+		"secretParameters":   in.Secrets.ParameterNames,
 	}
 	if in.Bus != nil {
 		m["eventBusName"] = in.Bus.Name

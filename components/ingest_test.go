@@ -85,6 +85,7 @@ func TestOutputs(t *testing.T) {
 		"deadLetterQueueUrl": queueURL(nDLQ),
 		"bucketName":         nBucket,
 		"functionName":       nProcessor,
+		"secretParameters":   map[string]any{"orders": "/webhook-ingest/dev/orders"},
 		"dashboardName":      stackUnique,
 	}
 	if got := stackOutputs(t, testConfig()); mustMarshal(got) != mustMarshal(want) {
@@ -94,6 +95,13 @@ func TestOutputs(t *testing.T) {
 	// With the hand-off bus and an alarm e-mail, the stack also tells where
 	// consumers subscribe and where alarms are sent.
 	got := stackOutputs(t, allPresetsConfig(t))
+	parameters := map[string]any{}
+	for _, pc := range presetCases {
+		parameters[pc.source.Name] = "/webhook-ingest/dev/" + pc.source.Name
+	}
+	if mustMarshal(got["secretParameters"]) != mustMarshal(parameters) {
+		t.Errorf("output secretParameters = %v, want %v", got["secretParameters"], parameters)
+	}
 	for key, v := range map[string]string{
 		"eventBusName":  stackUnique,
 		"eventBusArn":   "arn:aws:events:" + testRegion + ":" + testAccount + ":event-bus/" + stackUnique,

@@ -68,6 +68,11 @@ type ProcessorArgs struct {
 	QueueARN        pulumi.StringInput
 	// EventBus, when not nil, receives the hand-off events.
 	EventBus *Bus
+	// Quarantine has the handler keep the records that fail a check under
+	// contract.QuarantinePrefix of the bucket (except those of a source
+	// whose quarantine is false), and lets it write there. False drops
+	// them, and no source may then set its quarantine to true.
+	Quarantine bool
 
 	// BatchSize (default 10) over 10 needs a BatchingWindowSeconds of at
 	// least 1. MaximumConcurrency defaults to 5.
@@ -110,6 +115,9 @@ func (a ProcessorArgs) withDefaults() (ProcessorArgs, error) {
 	}
 	if a.BatchSize > maxUnwindowedBatchSize && a.BatchingWindowSeconds < 1 {
 		return a, fmt.Errorf("ProcessorArgs.BatchSize = %d needs a BatchingWindowSeconds of at least 1", a.BatchSize)
+	}
+	if i := quarantineWithoutStack(a.Sources, a.Quarantine); i >= 0 {
+		return a, fmt.Errorf("ProcessorArgs.Sources[%d] (source %q) sets quarantine true, which needs ProcessorArgs.Quarantine", i, a.Sources[i].Name())
 	}
 	if a.SecretSelectors == nil || a.SecretARNs == nil || a.BucketName == nil || a.BucketARN == nil || a.QueueARN == nil {
 		return a, errors.New("ProcessorArgs.SecretSelectors, SecretARNs, BucketName, BucketARN and QueueARN are required")
@@ -163,6 +171,7 @@ func NewProcessor(ctx *pulumi.Context, name string, args *ProcessorArgs, opts ..
 			BucketARN:     v[2].(string),
 			Sources:       names,
 			ParameterARNs: v[3].([]string),
+			Quarantine:    a.Quarantine,
 		}
 		if a.EventBus != nil {
 			g.EventBusARN = v[4].(string)
@@ -183,6 +192,9 @@ func NewProcessor(ctx *pulumi.Context, name string, args *ProcessorArgs, opts ..
 	}
 	if a.EventBus != nil {
 		env[contract.EnvEventBus] = a.EventBus.Name
+	}
+	if a.Quarantine {
+		env[contract.EnvQuarantine] = pulumi.String(quarantineOn)
 	}
 
 	// The function waits for its log group, so its first lines never land
@@ -243,10 +255,27 @@ const (
 	maxVersionSelector  = ":9999999999"
 )
 
+// quarantineOn is the value of contract.EnvQuarantine for a stack with a
+// quarantine; without one, the variable is not set.
+const quarantineOn = "true"
+
+// quarantineWithoutStack returns the index of the first source that sets its
+// quarantine to true in a stack without a quarantine (quarantine false), or
+// -1. Such a source would silently drop what it asks to keep.
+func quarantineWithoutStack(sources []contract.ResolvedSource, quarantine bool) int {
+	for i, s := range sources {
+		if q := s.Source.Quarantine; !quarantine && q != nil && *q {
+			return i
+		}
+	}
+	return -1
+}
+
 // environmentBytes is the largest size the handler's environment can reach
-// with sources whose secrets are under parameterPrefix, and with eventBus
-// (the bus name) when it is not empty.
-func environmentBytes(sources []contract.ResolvedSource, parameterPrefix, eventBus string) int {
+// with sources whose secrets are under parameterPrefix, with eventBus (the
+// bus name) when it is not empty, and with the quarantine switch when
+// quarantine is true.
+func environmentBytes(sources []contract.ResolvedSource, parameterPrefix, eventBus string, quarantine bool) int {
 	selectors := make([]string, len(sources))
 	for i, s := range sources {
 		selectors[i] = secretParameterName(parameterPrefix, s.Name()) + maxVersionSelector
@@ -258,6 +287,9 @@ func environmentBytes(sources []contract.ResolvedSource, parameterPrefix, eventB
 	n := len(contract.EnvSources) + len(value) + len(contract.EnvBucket) + maxBucketNameBytes
 	if eventBus != "" {
 		n += len(contract.EnvEventBus) + len(eventBus)
+	}
+	if quarantine {
+		n += len(contract.EnvQuarantine) + len(quarantineOn)
 	}
 	return n
 }

@@ -59,8 +59,11 @@ func TestFunction(t *testing.T) {
 	}
 
 	vars := prop(t, fn, "environment", "variables").ObjectValue()
-	if got, want := slices.Sorted(maps.Keys(vars)), slices.Sorted(slices.Values([]resource.PropertyKey{contract.EnvBucket, contract.EnvSources, contract.EnvEventBus})); !slices.Equal(got, want) {
+	if got, want := slices.Sorted(maps.Keys(vars)), slices.Sorted(slices.Values([]resource.PropertyKey{contract.EnvBucket, contract.EnvSources, contract.EnvEventBus, contract.EnvQuarantine})); !slices.Equal(got, want) {
 		t.Errorf("environment %v, want exactly %v", got, want)
+	}
+	if got := str(t, fn, "environment", "variables", contract.EnvQuarantine); got != "true" {
+		t.Errorf("%s = %q, want \"true\"", contract.EnvQuarantine, got)
 	}
 	if got := str(t, fn, "environment", "variables", contract.EnvBucket); got != nBucket {
 		t.Errorf("%s = %q, want %q", contract.EnvBucket, got, nBucket)
@@ -148,25 +151,85 @@ func TestArchitectureX8664(t *testing.T) {
 	assertELFMachine(t, path, "amd64")
 }
 
+// TestQuarantineSwitch checks WEBHOOK_QUARANTINE: "true" in a stack with a
+// quarantine, whatever its sources say, and unset without one, where the
+// sources' own settings still reach the handler in WEBHOOK_SOURCES.
+func TestQuarantineSwitch(t *testing.T) {
+	for _, tc := range []struct {
+		name           string
+		sources        string
+		quarantineDays string // "" keeps the default
+		want           string // "" wants the variable unset
+	}{
+		{"default", `[{"name":"orders","preset":"generic"}]`, "", "true"},
+		{"one day", `[{"name":"orders","preset":"generic","quarantine":true}]`, "1", "true"},
+		{"every source off", `[{"name":"orders","preset":"generic","quarantine":false}]`, "365", "true"},
+		{"off", `[{"name":"orders","preset":"generic"}]`, "0", ""},
+		{"off, and off for the source", `[{"name":"orders","preset":"generic","quarantine":false}]`, "0", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := testConfig()
+			cfg[testProject+":sources"] = tc.sources
+			if tc.quarantineDays != "" {
+				cfg[testProject+":quarantineDays"] = tc.quarantineDays
+			}
+			fn := mustRun(t, cfg).only(t, tFunction)
+			vars := prop(t, fn, "environment", "variables").ObjectValue()
+			got := ""
+			if v, ok := vars[contract.EnvQuarantine]; ok {
+				got = unwrap(v).StringValue()
+			}
+			if got != tc.want {
+				t.Errorf("%s = %q, want %q", contract.EnvQuarantine, got, tc.want)
+			}
+			envSources, err := contract.ParseEnvSources(str(t, fn, "environment", "variables", contract.EnvSources))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want []contract.Source
+			decodeJSON(t, "sources", tc.sources, &want)
+			if !reflect.DeepEqual(envSources[0].Source, want[0]) {
+				t.Errorf("%s carries %+v, want %+v", contract.EnvSources, envSources[0].Source, want[0])
+			}
+		})
+	}
+}
+
 // TestEnvironmentEstimate checks the estimate the configuration check uses
 // against the environment the function gets: the same, but for the room
 // kept for a longer bucket name and longer parameter versions.
 func TestEnvironmentEstimate(t *testing.T) {
-	for name, cfg := range map[string]map[string]string{"with event bus": allPresetsConfig(t), "without": testConfig()} {
+	noQuarantine := testConfig()
+	noQuarantine[testProject+":quarantineDays"] = "0"
+	for name, tc := range map[string]struct {
+		cfg             map[string]string
+		bus, quarantine bool
+	}{
+		"with event bus and quarantine": {allPresetsConfig(t), true, true},
+		"with quarantine":               {testConfig(), false, true},
+		"with neither":                  {noQuarantine, false, false},
+	} {
 		t.Run(name, func(t *testing.T) {
-			c := mustRun(t, cfg)
+			c := mustRun(t, tc.cfg)
 			fn := c.only(t, tFunction)
+			vars := prop(t, fn, "environment", "variables").ObjectValue()
 			actual := 0
-			for k, v := range prop(t, fn, "environment", "variables").ObjectValue() {
+			for k, v := range vars {
 				actual += len(k) + len(unwrap(v).StringValue())
 			}
+			if _, ok := vars[contract.EnvEventBus]; ok != tc.bus {
+				t.Errorf("%s set: %v, want %v", contract.EnvEventBus, ok, tc.bus)
+			}
+			if _, ok := vars[contract.EnvQuarantine]; ok != tc.quarantine {
+				t.Errorf("%s set: %v, want %v", contract.EnvQuarantine, ok, tc.quarantine)
+			}
 			var sources []contract.Source
-			decodeJSON(t, "sources", cfg[testProject+":sources"], &sources)
+			decodeJSON(t, "sources", tc.cfg[testProject+":sources"], &sources)
 			bus := ""
-			if cfg[testProject+":eventBus"] == "true" {
+			if tc.bus {
 				bus = stackUnique
 			}
-			estimate := environmentBytes(resolve(t, sources), testPrefix, bus)
+			estimate := environmentBytes(resolve(t, sources), testPrefix, bus, tc.quarantine)
 			slack := maxBucketNameBytes - len(nBucket)
 			for _, s := range sources {
 				version := ":" + strconv.Itoa(parameterVersion("/webhook-ingest/dev/"+s.Name))
@@ -214,6 +277,9 @@ func TestProcessorArgs(t *testing.T) {
 	if got := strs(t, fn, "architectures"); !slices.Equal(got, []string{ArchARM64}) {
 		t.Errorf("zero ProcessorArgs: architectures %v, want [%s]", got, ArchARM64)
 	}
+	if _, ok := prop(t, fn, "environment", "variables").ObjectValue()[contract.EnvQuarantine]; ok {
+		t.Errorf("zero ProcessorArgs: %s is set, want no quarantine", contract.EnvQuarantine)
+	}
 
 	for _, tc := range []struct {
 		edit func(*ProcessorArgs)
@@ -228,6 +294,9 @@ func TestProcessorArgs(t *testing.T) {
 		{func(a *ProcessorArgs) { a.MaximumConcurrency = 1 }, "ProcessorArgs.MaximumConcurrency = 1 is out of range"},
 		{func(a *ProcessorArgs) { a.BatchSize = 11 }, "ProcessorArgs.BatchSize = 11 needs a BatchingWindowSeconds of at least 1"},
 		{func(a *ProcessorArgs) { a.LogRetentionDays = 2 }, "ProcessorArgs.LogRetentionDays = 2 is not a retention"},
+		{func(a *ProcessorArgs) {
+			a.Sources = resolve(t, []contract.Source{{Name: "orders", Preset: "generic", Quarantine: new(true)}})
+		}, `ProcessorArgs.Sources[0] (source "orders") sets quarantine true, which needs ProcessorArgs.Quarantine`},
 	} {
 		assertComponentError(t, func(ctx *pulumi.Context) error {
 			a := valid()

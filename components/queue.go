@@ -3,9 +3,12 @@ package components
 import (
 	"cmp"
 	"fmt"
+	"time"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sqs"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/webhook-ingest/webhook-ingest/contract"
 )
 
 // maxMessageBytes is the queues' MaximumMessageSize. SQS accepts up to
@@ -16,13 +19,10 @@ import (
 // this to 1048576 when the module moves to pulumi-aws v7.
 const maxMessageBytes = 262144
 
-// Retention periods. The main queue keeps messages 4 days; the dead-letter
-// queue keeps them the SQS maximum of 14 days, longer than the main queue, as
-// AWS recommends: a message keeps its original enqueue time when it moves to
-// the dead-letter queue, so a shorter retention there would drop it early.
+// Retention periods, decided in contract (the handler relies on them).
 const (
-	queueRetentionSeconds      = 4 * 24 * 3600
-	deadLetterRetentionSeconds = 14 * 24 * 3600
+	queueRetentionSeconds      = int(contract.QueueRetention / time.Second)
+	deadLetterRetentionSeconds = int(contract.DeadLetterRetention / time.Second)
 )
 
 // Defaults and ranges of the queue settings. Lambda's SQS guide asks for a

@@ -52,6 +52,9 @@ type Secrets struct {
 	// so a changed secret changes the function's configuration and Lambda
 	// replaces every instance that still holds the old value.
 	Selectors pulumi.StringArrayOutput
+	// ParameterNames maps each source name to its parameter's name, so
+	// that operator tools can read a source's current secrets.
+	ParameterNames pulumi.StringMapOutput
 }
 
 // NewSecrets creates one parameter per source.
@@ -65,6 +68,7 @@ func NewSecrets(ctx *pulumi.Context, name string, args *SecretsArgs, opts ...pul
 	}
 	arns := make(pulumi.StringArray, 0, len(args.Sources))
 	selectors := make(pulumi.StringArray, 0, len(args.Sources))
+	parameters := make(pulumi.StringMap, len(args.Sources))
 	for _, src := range args.Sources {
 		p, err := ssm.NewParameter(ctx, name+"-"+src.Name(), &ssm.ParameterArgs{
 			Name:        pulumi.String(secretParameterName(args.ParameterPrefix, src.Name())),
@@ -78,10 +82,12 @@ func NewSecrets(ctx *pulumi.Context, name string, args *SecretsArgs, opts ...pul
 		}
 		arns = append(arns, p.Arn)
 		selectors = append(selectors, pulumi.Sprintf("%s:%d", p.Name, p.Version))
+		parameters[src.Name()] = p.Name
 	}
 	s.ARNs = arns.ToStringArrayOutput()
 	s.Selectors = selectors.ToStringArrayOutput()
-	if err := ctx.RegisterResourceOutputs(s, pulumi.Map{"arns": s.ARNs, "selectors": s.Selectors}); err != nil {
+	s.ParameterNames = parameters.ToStringMapOutput()
+	if err := ctx.RegisterResourceOutputs(s, pulumi.Map{"arns": s.ARNs, "selectors": s.Selectors, "parameterNames": s.ParameterNames}); err != nil {
 		return nil, err
 	}
 	return s, nil

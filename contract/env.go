@@ -15,6 +15,9 @@ const (
 	// EnvEventBus, when set, names the EventBridge bus (name or ARN) that
 	// receives one hand-off event per stored webhook; unset, none is sent.
 	EnvEventBus = "WEBHOOK_EVENT_BUS"
+	// EnvQuarantine is "true" when the stack keeps failed records under
+	// QuarantinePrefix; unset or "false", they are dropped.
+	EnvQuarantine = "WEBHOOK_QUARANTINE"
 	// EnvFunctionName is the function's name. Lambda sets this reserved
 	// variable itself; the handler makes it the value of DimensionFunction.
 	EnvFunctionName = "AWS_LAMBDA_FUNCTION_NAME"

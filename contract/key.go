@@ -18,9 +18,14 @@ func ObjectKey(source, id string) (string, error) {
 	if strings.TrimSpace(id) == "" {
 		return "", errors.New("empty webhook id")
 	}
+	return source + "/" + idSegment(id), nil
+}
+
+// idSegment is id when it is plain, else "~<hex SHA-256 of id>".
+func idSegment(id string) string {
 	if isVerbatimID(id) {
-		return source + "/" + id, nil
+		return id
 	}
 	sum := sha256.Sum256([]byte(id))
-	return source + "/~" + hex.EncodeToString(sum[:]), nil
+	return "~" + hex.EncodeToString(sum[:])
 }

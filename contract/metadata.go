@@ -5,8 +5,9 @@ import (
 	"strings"
 )
 
-// S3 user-metadata names the handler writes on every stored webhook and
-// replay reads back with HeadObject. S3 sends them as x-amz-meta-<name> and
+// S3 user-metadata names the handler writes on every stored webhook (and,
+// where noted, on quarantined records) and replay reads back with
+// HeadObject. S3 sends them as x-amz-meta-<name> and
 // the SDK returns them lower-cased, so they are lower-case here. Values are
 // written with EncodeMetaValue and may be cut short to keep within S3's 2 KB
 // limit on user metadata (MetaTruncated says which). Readers must cope with
@@ -29,6 +30,13 @@ const (
 	// MetaTruncated lists, comma-separated, the names whose values were cut
 	// short.
 	MetaTruncated = "truncated"
+	// MetaReasonCode is the reason code of a quarantined record, on both
+	// of its objects, so that a listing needs no more than a HeadObject.
+	MetaReasonCode = "reason-code"
+	// MetaBodySHA256 is the lower-case hex SHA-256 of the body. A delivery
+	// that finds its key taken compares it with its own body to tell a
+	// duplicate from a conflict.
+	MetaBodySHA256 = "body-sha256"
 )
 
 // ReceivedAtLayout is the time layout of MetaReceivedAt: RFC 3339 with

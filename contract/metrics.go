@@ -12,8 +12,8 @@ import (
 //
 //	[function, outcome]                       every record
 //	[function, source, outcome]               records of a configured source
-//	[function, outcome, reason_code]          rejected and retried records
-//	[function, source, outcome, reason_code]  rejected and retried records of a configured source
+//	[function, outcome, reason_code]          records with a reason code (all but stored and duplicate)
+//	[function, source, outcome, reason_code]  the same, of a configured source
 //
 // Every set names the function because CloudWatch identifies a metric by its
 // namespace, name and every dimension: the function's name, unique in the
@@ -21,7 +21,7 @@ import (
 //
 // A record whose source is not configured has no source dimension, so that a
 // hand-made message cannot create metrics at will. Summing the per-source
-// metrics therefore leaves out unknown_source rejections; the
+// metrics therefore leaves out unknown_source records; the
 // [function, outcome] and [function, outcome, reason_code] metrics count
 // everything.
 //
@@ -46,14 +46,30 @@ const (
 // Record outcomes: every SQS record ends in exactly one. They are the values
 // of DimensionOutcome and of the "outcome" field of the handler's logs.
 const (
-	OutcomeStored    = "stored"
+	// OutcomeStored: the body was written at its key by this delivery.
+	OutcomeStored = "stored"
+	// OutcomeDuplicate: the key already held the same body.
 	OutcomeDuplicate = "duplicate"
-	OutcomeRejected  = "rejected"
-	OutcomeRetry     = "retry"
+	// OutcomeConflict: the key already held a different body; this one is
+	// quarantined with ReasonConflict (or dropped where quarantine is off).
+	OutcomeConflict = "conflict"
+	// OutcomeQuarantined: the record failed a check (a RejectReasons code)
+	// and its body is kept under QuarantinePrefix, never trusted, for
+	// re-verification.
+	OutcomeQuarantined = "quarantined"
+	// OutcomeRejected: the record failed a check and was dropped, because
+	// the stack or its source turned quarantine off.
+	OutcomeRejected = "rejected"
+	// OutcomeRetry: reported in batchItemFailures for SQS to deliver again.
+	OutcomeRetry = "retry"
 )
 
-// Reason codes of rejected records: the values of DimensionReason. They are
-// stable and few, unlike the log's free-text "reason".
+// Outcomes are all the outcomes, in the order the dashboard draws them.
+var Outcomes = []string{OutcomeStored, OutcomeDuplicate, OutcomeConflict, OutcomeQuarantined, OutcomeRejected, OutcomeRetry}
+
+// Reason codes of quarantined and rejected records: the values of
+// DimensionReason. They are stable and few, unlike the log's free-text
+// "reason".
 const (
 	ReasonMissingSignature   = "missing_signature"
 	ReasonMalformedSignature = "malformed_signature"
@@ -73,10 +89,19 @@ const (
 	ReasonUnusableID = "unusable_id"
 )
 
+// ReasonConflict is the reason code of conflict records: the key of the
+// delivery already holds a different body.
+const ReasonConflict = "conflict"
+
 // Reason codes of retried records.
 const (
 	// ReasonStoreFailed: S3 PutObject failed.
 	ReasonStoreFailed = "store_failed"
+	// ReasonDuplicateCheckFailed: the key was taken, but reading the
+	// stored object to compare bodies failed.
+	ReasonDuplicateCheckFailed = "duplicate_check_failed"
+	// ReasonQuarantineFailed: writing the record to the quarantine failed.
+	ReasonQuarantineFailed = "quarantine_failed"
 	// ReasonPublishFailed: stored, but the hand-off event was not published.
 	ReasonPublishFailed = "publish_failed"
 	// ReasonDeadline: not finished before the invocation's safety margin.
@@ -93,12 +118,13 @@ var SignatureReasons = []string{
 	ReasonMalformedTimestamp, ReasonNoMatchingSecret, ReasonOutsideWindow, ReasonUnverified,
 }
 
-// RejectReasons are all the reason codes of rejected records, and
-// RetryReasons all those of retried records. Readers of the metrics (the
-// dashboard) iterate them, so that a new code shows up without naming it.
+// RejectReasons are all the reason codes of quarantined and rejected
+// records, and RetryReasons all those of retried records. Readers of the
+// metrics (the dashboard) iterate them, so that a new code shows up without
+// naming it.
 var (
 	RejectReasons = append(slices.Clip(SignatureReasons), ReasonUnknownSource, ReasonMissingAttribute, ReasonUnusableID)
-	RetryReasons  = []string{ReasonStoreFailed, ReasonPublishFailed, ReasonDeadline, ReasonPanic}
+	RetryReasons  = []string{ReasonStoreFailed, ReasonDuplicateCheckFailed, ReasonQuarantineFailed, ReasonPublishFailed, ReasonDeadline, ReasonPanic}
 )
 
 var verifyReasons = []struct {

@@ -79,9 +79,10 @@ func TestVerifyReasonOfVerifier(t *testing.T) {
 }
 
 // TestMetricNames checks the names alarms and the handler share: reason
-// codes are distinct snake_case words, RejectReasons and RetryReasons
-// between them hold every Reason constant declared in metrics.go (read from
-// the source, so that a new code left out of both fails here),
+// codes are distinct snake_case words, RejectReasons, RetryReasons and
+// ReasonConflict between them hold every Reason constant declared in
+// metrics.go (read from the source, so that a new code left out fails here),
+// Outcomes holds every Outcome constant,
 // SignatureReasons are rejection codes, and the dimension names are
 // distinct.
 func TestMetricNames(t *testing.T) {
@@ -89,7 +90,7 @@ func TestMetricNames(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var declared []string
+	var declared, outcomes []string
 	for _, d := range f.Decls {
 		g, ok := d.(*ast.GenDecl)
 		if !ok || g.Tok != token.CONST {
@@ -98,7 +99,7 @@ func TestMetricNames(t *testing.T) {
 		for _, spec := range g.Specs {
 			vs := spec.(*ast.ValueSpec)
 			for i, n := range vs.Names {
-				if !strings.HasPrefix(n.Name, "Reason") {
+				if !strings.HasPrefix(n.Name, "Reason") && !strings.HasPrefix(n.Name, "Outcome") {
 					continue
 				}
 				var lit *ast.BasicLit
@@ -109,7 +110,11 @@ func TestMetricNames(t *testing.T) {
 					t.Fatalf("%s is not a string literal", n.Name)
 				}
 				v, _ := strconv.Unquote(lit.Value) // a parsed string literal always unquotes
-				declared = append(declared, v)
+				if strings.HasPrefix(n.Name, "Outcome") {
+					outcomes = append(outcomes, v)
+				} else {
+					declared = append(declared, v)
+				}
 			}
 		}
 	}
@@ -117,7 +122,11 @@ func TestMetricNames(t *testing.T) {
 		t.Fatalf("found only %d Reason constants in metrics.go: %q", len(declared), declared)
 	}
 
+	if got, want := slices.Sorted(slices.Values(contract.Outcomes)), slices.Sorted(slices.Values(outcomes)); !slices.Equal(got, want) {
+		t.Errorf("Outcomes holds\n%q\nmetrics.go declares\n%q", got, want)
+	}
 	codes := append(slices.Clone(contract.RejectReasons), contract.RetryReasons...)
+	codes = append(codes, contract.ReasonConflict)
 	word := regexp.MustCompile(`^[a-z]+(_[a-z]+)*$`)
 	seen := map[string]bool{}
 	for _, c := range codes {
@@ -127,7 +136,7 @@ func TestMetricNames(t *testing.T) {
 		seen[c] = true
 	}
 	if got, want := slices.Sorted(slices.Values(codes)), slices.Sorted(slices.Values(declared)); !slices.Equal(got, want) {
-		t.Errorf("RejectReasons and RetryReasons hold\n%q\nmetrics.go declares\n%q", got, want)
+		t.Errorf("RejectReasons, RetryReasons and ReasonConflict hold\n%q\nmetrics.go declares\n%q", got, want)
 	}
 	for _, c := range contract.SignatureReasons {
 		if !slices.Contains(contract.RejectReasons, c) {

@@ -183,7 +183,17 @@ func (c Custom) Preset() (Preset, error) {
 // attributes or, where the sender puts them in the body, from the body's JSON.
 // A sender with no delivery id gets one derived from the body, so that
 // redeliveries of the same body still collapse into one object.
+//
+// An attribute counts only when the preset maps a header to it: any other
+// did not come from the sender's request (a hand-made message can carry
+// anything), so it must not override what the signed body says.
 func (p Preset) Identify(attrID, attrTopic string, body []byte) (id, topic string, err error) {
+	if p.Headers.ID == "" {
+		attrID = ""
+	}
+	if p.Headers.Topic == "" {
+		attrTopic = ""
+	}
 	id, topic = attrID, attrTopic
 	if p.Headers.ID != "" && strings.TrimSpace(id) == "" {
 		return "", "", errors.New("empty webhook id")

@@ -129,6 +129,10 @@ func TestIdentify(t *testing.T) {
 		{"slack: id derived from the body", "slack", "", "", "token=x&command=%2Fdeploy", bodyHash("token=x&command=%2Fdeploy"), "", ""},
 		{"recharge: id derived, topic from header", "recharge", "", "charge/paid", `{"charge":{"id":1}}`, bodyHash(`{"charge":{"id":1}}`), "charge/paid", ""},
 		{"empty body still gets an id", "slack", "", "", "", bodyHash(""), "", ""},
+		// Attributes the preset maps no header to come from no request.
+		{"stripe: unmapped id and topic attributes ignored", "stripe", "evt_forged", "forged.type", stripeBody, "evt_1NqZ", "invoice.paid", ""},
+		{"recharge: unmapped id attribute ignored", "recharge", "forged-id", "charge/paid", `{"charge":{"id":1}}`, bodyHash(`{"charge":{"id":1}}`), "charge/paid", ""},
+		{"slack: unmapped id and topic attributes ignored", "slack", "forged-id", "forged", "a=b", bodyHash("a=b"), "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p, _ := contract.LookupPreset(tc.preset)
@@ -276,9 +280,6 @@ func FuzzIdentify(f *testing.F) {
 	presets := builtinPresets()
 	f.Fuzz(func(t *testing.T, which uint8, attrID, attrTopic string, body []byte) {
 		p, _ := contract.LookupPreset(presets[int(which)%len(presets)])
-		if p.Headers.ID == "" {
-			attrID = ""
-		}
 		id, topic, err := p.Identify(attrID, attrTopic, body)
 		if err != nil {
 			if p.Headers.ID == "" || strings.TrimSpace(attrID) != "" {
@@ -292,6 +293,12 @@ func FuzzIdentify(f *testing.F) {
 		}
 		if p.Headers.ID != "" && id != attrID {
 			t.Fatalf("Identify = %q, want the header's %q", id, attrID)
+		}
+		if p.Headers.ID == "" && attrID != "" && id == attrID {
+			t.Fatalf("Identify took the unmapped id attribute %q", attrID)
+		}
+		if p.Headers.Topic == "" && attrTopic != "" && topic == attrTopic && !strings.Contains(string(body), attrTopic) {
+			t.Fatalf("Identify took the unmapped topic attribute %q", attrTopic)
 		}
 	})
 }

@@ -7,11 +7,19 @@ import (
 	"strings"
 )
 
-// Key turns one configured secret into key bytes.
+// Key turns one configured secret into key bytes. A carriage return inside a
+// secret, or a leading byte-order mark, is refused: both come from editors,
+// not senders, and would silently fail every delivery.
 func (s Scheme) Key(secret string) ([]byte, error) {
 	secret = strings.TrimSpace(secret)
 	if secret == "" {
 		return nil, errors.New("empty secret")
+	}
+	if strings.HasPrefix(secret, "\uFEFF") {
+		return nil, errors.New("secret starts with a byte-order mark (U+FEFF): save it without one")
+	}
+	if strings.ContainsRune(secret, '\r') {
+		return nil, errors.New("secret contains a carriage return: separate secrets with newlines (\\n) only")
 	}
 	if s.Secret == WhsecBase64 {
 		key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(secret, "whsec_"))

@@ -31,6 +31,10 @@ func TestKeys(t *testing.T) {
 		{"whsec not base64", whsec, "whsec_bmV3\nwhsec_%%%", nil, "secret on line 2: secret is not whsec_ followed by base64"},
 		{"whsec empty", whsec, "whsec_", nil, "secret on line 1: secret decodes to no bytes"},
 		{"whsec URL-safe alphabet", whsec, "whsec_a-_b", nil, "secret on line 1: secret is not whsec_ followed by base64"},
+		{"CR-only line separators", raw, "new\rold", nil, "secret on line 1: secret contains a carriage return"},
+		{"CR-only whsec", whsec, "whsec_bmV3\rwhsec_b2xk", nil, "secret on line 1: secret contains a carriage return"},
+		{"leading byte-order mark", raw, "\uFEFFs3cret", nil, "secret on line 1: secret starts with a byte-order mark"},
+		{"byte-order mark on a later line", raw, "new\n\uFEFFold", nil, "secret on line 2: secret starts with a byte-order mark"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			keys, err := tc.scheme.Keys(tc.value)

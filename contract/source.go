@@ -14,6 +14,16 @@ type Source struct {
 	// presets that sign a timestamp have a window.
 	ToleranceSeconds int     `json:"toleranceSeconds,omitempty"`
 	Custom           *Custom `json:"custom,omitempty"`
+	// Quarantine false drops the source's failed records instead of
+	// keeping them in the quarantine; unset or true keeps them when the
+	// stack has a quarantine.
+	Quarantine *bool `json:"quarantine,omitempty"`
+}
+
+// Quarantines reports whether the source keeps its failed records, given
+// whether the stack has a quarantine.
+func (s Source) Quarantines(stack bool) bool {
+	return stack && (s.Quarantine == nil || *s.Quarantine)
 }
 
 // ResolvedSource is a Source that passed Resolve: the preset it names (or

@@ -80,3 +80,74 @@ func BenchmarkBatch(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkBatchOutcomes prices each way a batch of 10 × 1 KiB generic
+// records can end, against an S3 that adds latency to every request:
+// stored (one PUT each, the baseline), duplicate (a PUT answered 412 and
+// the HeadObject that tells it from a conflict), quarantined (two PUTs:
+// the record file and the body) and rejected (dropped, no request). It
+// reports each as a ratio to stored at the same latency.
+func BenchmarkBatchOutcomes(b *testing.B) {
+	const records, size = 10, 1024
+	body := `{"pad":"` + strings.Repeat("x", size-len(`{"pad":""}`)) + `"}`
+	storedNs := map[time.Duration]float64{}
+	for _, latency := range []time.Duration{0, 20 * time.Millisecond} {
+		for _, outcome := range []ingest.Outcome{ingest.Stored, ingest.Duplicate, ingest.Quarantined, ingest.Rejected} {
+			b.Run(fmt.Sprintf("s3=+%dms/%s", latency.Milliseconds(), outcome), func(b *testing.B) {
+				srv := s3test.Start(b, func(next http.Handler) http.Handler {
+					return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+						time.Sleep(latency)
+						next.ServeHTTP(w, r)
+					})
+				})
+				p := &ingest.Processor{
+					S3:           srv.Client(ingest.S3Options),
+					Bucket:       srv.Bucket,
+					Receivers:    testReceivers(b),
+					Quarantine:   outcome != ingest.Rejected,
+					FunctionName: testFunction,
+					Logger:       slog.New(slog.NewJSONHandler(io.Discard, nil)),
+				}
+				batch := func(i int) events.SQSEvent {
+					ev := events.SQSEvent{Records: make([]events.SQSMessage, records)}
+					now := time.Now()
+					for j := range records {
+						id := fmt.Sprintf("bench-%d-%d", i, j)
+						if outcome == ingest.Duplicate {
+							id = fmt.Sprintf("bench-%d", j)
+						}
+						attrs := genericAttrs(id, "orders/create", body)
+						if outcome == ingest.Quarantined || outcome == ingest.Rejected {
+							attrs["signature"] = strings.Repeat("00", 32)
+						}
+						ev.Records[j] = message(fmt.Sprintf("m-%d-%d", i, j), body, now, attrs)
+					}
+					return ev
+				}
+				ctx := context.Background()
+				if _, err := p.Handle(ctx, batch(-1)); err != nil {
+					b.Fatal(err)
+				}
+				b.ReportAllocs()
+				b.ResetTimer()
+				for i := range b.N {
+					b.StopTimer()
+					ev := batch(i)
+					b.StartTimer()
+					resp, err := p.Handle(ctx, ev)
+					if err != nil || len(resp.BatchItemFailures) != 0 {
+						b.Fatalf("batch failed: %v %+v", err, resp.BatchItemFailures)
+					}
+				}
+				b.StopTimer()
+				perBatch := float64(b.Elapsed().Nanoseconds()) / float64(b.N)
+				b.ReportMetric(perBatch/1e6, "ms/batch")
+				if outcome == ingest.Stored {
+					storedNs[latency] = perBatch
+				} else if base, ok := storedNs[latency]; ok {
+					b.ReportMetric(perBatch/base, "x-stored")
+				}
+			})
+		}
+	}
+}

@@ -53,6 +53,13 @@ func Load(ctx context.Context, awsCfg aws.Config, getenv func(string) string, lo
 	if function == "" {
 		return nil, configErrorf("%s is not set: Lambda sets it; outside Lambda set it to a name for the metrics", contract.EnvFunctionName)
 	}
+	quarantine := false
+	if v := getenv(contract.EnvQuarantine); v != "" {
+		var err error
+		if quarantine, err = strconv.ParseBool(v); err != nil {
+			return nil, configErrorf("%s = %q is not true or false", contract.EnvQuarantine, v)
+		}
+	}
 	rawSources := getenv(contract.EnvSources)
 	if rawSources == "" {
 		return nil, configErrorf("%s is not set", contract.EnvSources)
@@ -96,6 +103,7 @@ func Load(ctx context.Context, awsCfg aws.Config, getenv func(string) string, lo
 		S3:           s3.NewFromConfig(awsCfg, S3Options),
 		Bucket:       bucket,
 		Receivers:    receivers,
+		Quarantine:   quarantine,
 		FunctionName: function,
 		Logger:       logger,
 	}
@@ -104,7 +112,7 @@ func Load(ctx context.Context, awsCfg aws.Config, getenv func(string) string, lo
 		p.Publisher = &handoff.Publisher{Client: eventbridge.NewFromConfig(awsCfg, EventBridgeOptions), BusName: bus}
 	}
 	logger.LogAttrs(ctx, slog.LevelInfo, "configuration loaded",
-		slog.String("bucket", bucket), slog.Any("sources", described), slog.String("event_bus", bus),
+		slog.String("bucket", bucket), slog.Any("sources", described), slog.String("event_bus", bus), slog.Bool("quarantine", quarantine),
 		slog.String(contract.DimensionFunction, function))
 	return p, nil
 }

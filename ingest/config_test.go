@@ -35,6 +35,8 @@ const (
 	shopParam     = "/webhook-ingest/test/shop"
 	badParam      = "/webhook-ingest/test/bad"
 	plainParam    = "/webhook-ingest/test/plain"
+	crParam       = "/webhook-ingest/test/cr"
+	bomParam      = "/webhook-ingest/test/bom"
 	missingParam  = "/webhook-ingest/test/missing"
 	testBucket    = "webhook-bodies"
 	fakeAccessKey = "AKIDTEST"
@@ -49,6 +51,8 @@ func newSSM(t *testing.T) *ssmtest.Server {
 		ssmtest.Parameter{Name: shopParam, Type: ssmtest.SecureString, Value: shopSecret},
 		ssmtest.Parameter{Name: badParam, Type: ssmtest.SecureString, Value: badWhsec},
 		ssmtest.Parameter{Name: plainParam, Type: ssmtest.String, Value: plainSecret},
+		ssmtest.Parameter{Name: crParam, Type: ssmtest.SecureString, Value: ordersSecret + "\r" + oldSecret},
+		ssmtest.Parameter{Name: bomParam, Type: ssmtest.SecureString, Value: "\uFEFF" + ordersSecret},
 	)
 	t.Cleanup(srv.Close)
 	return srv
@@ -391,5 +395,25 @@ func TestLoadErrors(t *testing.T) {
 			}
 			assertNoSecret(t, err.Error(), logs.String())
 		})
+	}
+}
+
+// TestLoadQuarantine checks the quarantine switch: on only when the
+// environment says true.
+func TestLoadQuarantine(t *testing.T) {
+	srv := newSSM(t)
+	for value, want := range map[string]bool{"": false, "true": true, "false": false, "1": true} {
+		vars := map[string]string{
+			contract.EnvBucket:     testBucket,
+			contract.EnvSources:    sourcesJSON(t, envSource{"orders", "generic", ordersParam}),
+			contract.EnvQuarantine: value,
+		}
+		p, err := Load(context.Background(), awsConfig(srv.URL), env(vars), slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatalf("%s=%q: %v", contract.EnvQuarantine, value, err)
+		}
+		if p.Quarantine != want {
+			t.Errorf("%s=%q: Quarantine = %v, want %v", contract.EnvQuarantine, value, p.Quarantine, want)
+		}
 	}
 }

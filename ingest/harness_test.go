@@ -184,13 +184,16 @@ type logLine struct {
 	ReasonCode string `json:"reason_code"`
 	Warning    string `json:"warning"`
 	Key        string `json:"key"`
+	Quarantine string `json:"quarantine"`
 	// Published is absent (nil) when the record did not reach a hand-off.
-	Published *bool `json:"published"`
-	Records   int   `json:"records"`
-	Stored    int   `json:"stored"`
-	Duplicate int   `json:"duplicate"`
-	Rejected  int   `json:"rejected"`
-	Retry     int   `json:"retry"`
+	Published   *bool `json:"published"`
+	Records     int   `json:"records"`
+	Stored      int   `json:"stored"`
+	Duplicate   int   `json:"duplicate"`
+	Conflict    int   `json:"conflict"`
+	Quarantined int   `json:"quarantined"`
+	Rejected    int   `json:"rejected"`
+	Retry       int   `json:"retry"`
 }
 
 func parseLog(t testing.TB, b []byte) []logLine {
@@ -225,6 +228,7 @@ func outcomes(t testing.TB, records []events.SQSMessage, resp events.SQSEventRes
 		case "batch":
 			batches++
 			if l.Records != len(records) || l.Stored != counts["stored"] || l.Duplicate != counts["duplicate"] ||
+				l.Conflict != counts["conflict"] || l.Quarantined != counts["quarantined"] ||
 				l.Rejected != counts["rejected"] || l.Retry != counts["retry"] {
 				t.Fatalf("batch line %+v disagrees with record lines %v over %d records", l, counts, len(records))
 			}
@@ -256,11 +260,14 @@ func outcomes(t testing.TB, records []events.SQSMessage, resp events.SQSEventRes
 		if l.Published != nil && !*l.Published && l.Outcome != "retry" {
 			t.Fatalf("message %q logged %s but not published", id, l.Outcome)
 		}
-		if l.Published != nil && l.Outcome == "rejected" {
-			t.Fatalf("message %q was rejected but reached the hand-off", id)
+		if l.Published != nil && (l.Outcome == "rejected" || l.Outcome == "quarantined" || l.Outcome == "conflict") {
+			t.Fatalf("message %q ended %s but reached the hand-off", id, l.Outcome)
+		}
+		if l.Outcome == "quarantined" && l.Quarantine == "" || l.Quarantine != "" && l.Outcome != "quarantined" && l.Outcome != "conflict" {
+			t.Fatalf("message %q ended %s with quarantine %q", id, l.Outcome, l.Quarantine)
 		}
 		switch l.Outcome {
-		case "stored", "duplicate", "rejected":
+		case "stored", "duplicate", "rejected", "quarantined", "conflict":
 			if failed[id] {
 				t.Fatalf("message %q logged %s but reported for retry", id, l.Outcome)
 			}

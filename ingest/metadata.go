@@ -1,6 +1,8 @@
 package ingest
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"strings"
 	"time"
 
@@ -19,9 +21,11 @@ const (
 )
 
 // objectMetadata returns the user metadata of a stored delivery (names in
-// contract). Empty values are left out, as is a zero (unknown) received time.
-func objectMetadata(source, id, topic, messageID string, received time.Time) map[string]string {
-	m := make(map[string]string, 6)
+// contract), whose body has the SHA-256 digest sum. Empty values are left
+// out, as is a zero (unknown) received time.
+func objectMetadata(source, id, topic, messageID string, received time.Time, sum [sha256.Size]byte) map[string]string {
+	m := make(map[string]string, 7)
+	m[contract.MetaBodySHA256] = hex.EncodeToString(sum[:])
 	var truncated []string
 	add := func(name, value string, limit int) {
 		if value == "" {

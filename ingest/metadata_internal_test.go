@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"crypto/sha256"
 	"net/url"
 	"strings"
 	"testing"
@@ -67,7 +68,7 @@ func FuzzMetaValue(f *testing.F) {
 // S3's 2 KB.
 func TestObjectMetadataBound(t *testing.T) {
 	huge := strings.Repeat("\xff", 5000)
-	m := objectMetadata(strings.Repeat("s", 40), huge, huge, huge, time.Now())
+	m := objectMetadata(strings.Repeat("s", 40), huge, huge, huge, time.Now(), sha256.Sum256([]byte(huge)))
 	total := 0
 	for k, v := range m {
 		total += len("x-amz-meta-") + len(k) + len(v)

@@ -88,9 +88,13 @@ func checkEMF(t testing.TB, log []byte, p *ingest.Processor, from, to time.Time)
 			if hasCode {
 				t.Errorf("%s record with reason code %q: %s", outcome, code, raw)
 			}
-		case contract.OutcomeRejected:
+		case contract.OutcomeRejected, contract.OutcomeQuarantined:
 			if !slices.Contains(contract.RejectReasons, code) {
-				t.Errorf("rejected record with reason code %q: %s", code, raw)
+				t.Errorf("%s record with reason code %q: %s", outcome, code, raw)
+			}
+		case contract.OutcomeConflict:
+			if code != contract.ReasonConflict {
+				t.Errorf("conflict record with reason code %q: %s", code, raw)
 			}
 		case contract.OutcomeRetry:
 			if !slices.Contains(contract.RetryReasons, code) {

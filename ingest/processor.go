@@ -29,6 +29,10 @@ type Processor struct {
 	// FunctionName is the Lambda function's name (contract.EnvFunctionName),
 	// the value of contract.DimensionFunction; it must not be empty.
 	FunctionName string
+	// Quarantine keeps the records that fail a check under
+	// contract.QuarantinePrefix, except a source's whose configuration turns
+	// it off; false drops them (outcome rejected).
+	Quarantine bool
 	// Publisher, when not nil, receives one hand-off event per stored or
 	// duplicate record; a record whose event it fails to publish is retried.
 	Publisher *handoff.Publisher
@@ -45,8 +49,8 @@ type Processor struct {
 	DeadlineMargin time.Duration
 }
 
-// Handle processes one batch. Every record ends stored, duplicate, rejected or
-// reported in BatchItemFailures, and is logged once with its outcome.
+// Handle processes one batch. Every record ends in one Outcome, retries
+// reported in BatchItemFailures, and is logged once with it.
 //
 // Records run concurrently, at most Concurrency at a time. When ctx has a
 // deadline, Handle returns DeadlineMargin before it: records not finished by
@@ -70,7 +74,7 @@ func (p *Processor) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSE
 
 	done := make([]bool, n)
 	var out events.SQSEventResponse
-	counts := make(map[Outcome]int, 4)
+	counts := make(map[Outcome]int, len(contract.Outcomes))
 	finish := func(r result) {
 		done[r.index] = true
 		counts[r.outcome]++
@@ -102,20 +106,18 @@ collect:
 		for i := range ev.Records {
 			if !done[i] {
 				rec := &ev.Records[i]
-				finish(result{index: i, outcome: Retry, code: contract.ReasonDeadline, reason: reasonDeadline,
-					source: attribute(rec, contract.AttrSource), id: attribute(rec, contract.AttrWebhookID)})
+				finish(newResult(i, rec).end(Retry, contract.ReasonDeadline, reasonDeadline))
 			}
 		}
 	}
 
-	p.logger().LogAttrs(ctx, slog.LevelInfo, "batch",
-		slog.Int("records", n),
-		slog.Int(string(Stored), counts[Stored]),
-		slog.Int(string(Duplicate), counts[Duplicate]),
-		slog.Int(string(Rejected), counts[Rejected]),
-		slog.Int(string(Retry), counts[Retry]),
-		slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
-	)
+	attrs := make([]slog.Attr, 0, len(contract.Outcomes)+2)
+	attrs = append(attrs, slog.Int("records", n))
+	for _, o := range contract.Outcomes {
+		attrs = append(attrs, slog.Int(o, counts[Outcome(o)]))
+	}
+	attrs = append(attrs, slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000))
+	p.logger().LogAttrs(ctx, slog.LevelInfo, "batch", attrs...)
 	return out, nil
 }
 
@@ -189,6 +191,9 @@ func (p *Processor) logRecord(ctx context.Context, rec *events.SQSMessage, r res
 	}
 	if r.key != "" {
 		attrs = append(attrs, slog.String("key", r.key))
+	}
+	if r.quarantined != "" {
+		attrs = append(attrs, slog.String("quarantine", r.quarantined))
 	}
 	if r.handedOff {
 		attrs = append(attrs, slog.Bool("published", r.published))

@@ -22,12 +22,15 @@ import (
 	"github.com/webhook-ingest/webhook-ingest/internal/eventbridgetest"
 )
 
-// TestPropertyQueueDrains feeds random batches of valid, invalid, duplicated
-// and hostile webhooks through a simulated SQS queue to a Processor whose S3
-// fails at random, redelivering what Handle reports for retry, until the
-// queue is empty. Every valid webhook must end stored exactly once with its
-// exact bytes, no invalid one ever, and a record SQS deletes (not reported)
-// must already be durably stored or rightly rejected.
+// TestPropertyQueueDrains feeds random batches of valid, invalid, duplicated,
+// conflicting and hostile webhooks through a simulated SQS queue to a
+// Processor whose S3 fails at random, redelivering what Handle reports for
+// retry, until the queue is empty. Every record ends stored, duplicate,
+// conflict, quarantined (rejected where the quarantine is off) or retry.
+// Every key ends holding exactly one of its valid webhooks' bodies, byte for
+// byte, no invalid one ever; a conflicting body and every invalid one is in
+// the quarantine, byte for byte, with the record that explains it; and a
+// record SQS deletes (not reported) must already be durably stored or kept.
 //
 // Most runs also hand off to an EventBridge that fails at random. Then every
 // valid webhook must also be published at least once, no invalid one ever,
@@ -67,6 +70,10 @@ type webhook struct {
 	key   string // where a valid webhook must end up
 	body  string
 }
+
+// conflictKind is a validly signed webhook that reuses an earlier valid
+// webhook's id with another body: one of the two bodies wins the key.
+const conflictKind = "conflicting body"
 
 // busFaults fails PutEvents calls and entries at random, at a rate drawn per
 // run, with errors EventBridge documents: throttling and internal failures
@@ -115,7 +122,7 @@ var queueFaultKinds = []s3Fault{slowDown, accessDenied, internalError, condition
 
 func (f *queueFaults) wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPut {
+		if r.Method != http.MethodPut && r.Method != http.MethodHead {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -152,6 +159,7 @@ func runQueue(t *testing.T, rng *rand.Rand) {
 	h := newHarness(t, faults.wrap, noSDKRetries)
 	h.proc.Concurrency = 1 + rng.IntN(10)
 	h.proc.DeadlineMargin = 5 * time.Millisecond
+	h.proc.Quarantine = rng.IntN(4) > 0
 	var bus *eventbridgetest.Server
 	if rng.IntN(4) > 0 {
 		bus = withEventBridge(h)
@@ -159,15 +167,17 @@ func runQueue(t *testing.T, rng *rand.Rand) {
 	}
 	// publishedKeys returns the keys of the events EventBridge accepted so
 	// far, checking each against its webhook.
-	byKey := make(map[string]*webhook)
+	byKey := make(map[string][]*webhook)
 	publishedKeys := func() map[string]bool {
 		keys := make(map[string]bool)
 		for _, e := range bus.Accepted() {
 			ev := detail(t, e)
-			w, ok := byKey[ev.Key]
+			group, ok := byKey[ev.Key]
 			if !ok {
 				t.Fatalf("published an event for %q, which is no valid webhook's key", ev.Key)
 			}
+			stored, _, _ := h.object(ev.Key)
+			w := group[slices.IndexFunc(group, func(w *webhook) bool { return w.body == string(stored) })]
 			if ev.Size != int64(len(w.body)) || ev.Bucket != h.bucket || ev.WebhookID != w.id || ev.Source != strings.SplitN(w.key, "/", 2)[0] {
 				t.Fatalf("event %+v does not describe its webhook (id %q, %d bytes)", ev, w.id, len(w.body))
 			}
@@ -198,22 +208,29 @@ func runQueue(t *testing.T, rng *rand.Rand) {
 		body := randomBody(rng, i)
 		w := &webhook{id: id, body: body}
 		var attrs map[string]string
-		switch k := rng.IntN(10); {
+		switch k := rng.IntN(11); {
 		case k < 4:
 			w.kind, w.valid, attrs = "generic", true, genericAttrs(id, "topic-"+strconv.Itoa(i), body)
 		case k < 7:
 			w.kind, w.valid, attrs = "standard", true, standardAttrs(id, now, body)
+		case k < 8:
+			if e := earlierValid(hooks, "generic"); e != nil {
+				w.id = e.id
+				w.kind, w.valid, attrs = conflictKind, true, genericAttrs(e.id, "t", body)
+				break
+			}
+			fallthrough
 		default:
 			w.kind, attrs = invalidAttrs(rng, id, now, w, hooks)
 		}
 		if w.valid {
 			src := attrs[contract.AttrSource]
-			key, err := contract.ObjectKey(src, id)
+			key, err := contract.ObjectKey(src, w.id)
 			if err != nil {
-				t.Fatalf("ObjectKey(%q, %q): %v", src, id, err)
+				t.Fatalf("ObjectKey(%q, %q): %v", src, w.id, err)
 			}
 			w.key = key
-			byKey[key] = w
+			byKey[key] = append(byKey[key], w)
 		}
 		hooks = append(hooks, w)
 		enqueue(w, attrs)
@@ -221,6 +238,9 @@ func runQueue(t *testing.T, rng *rand.Rand) {
 	rng.Shuffle(len(queue), func(i, j int) { queue[i], queue[j] = queue[j], queue[i] })
 
 	storedLines := make(map[string]int)
+	// quarantined holds the quarantine directories of the records that
+	// ended quarantined or conflict.
+	quarantined := make(map[string]bool)
 	for round := 0; len(queue) > 0; round++ {
 		if round > 2000 {
 			t.Fatalf("queue did not drain: %d messages left after %d batches", len(queue), round)
@@ -270,41 +290,117 @@ func runQueue(t *testing.T, rng *rand.Rand) {
 				if bus != nil && (!onBus[w.key] || o.Published == nil || !*o.Published) {
 					t.Fatalf("%s acknowledged as %s but the event of %q is not published (logged published %s)", rec.MessageId, o.Outcome, w.key, published(o))
 				}
-			case "rejected":
-				if w.valid {
-					t.Fatalf("%s (valid %s webhook) rejected: %s", rec.MessageId, w.kind, o.Reason)
+			case "conflict":
+				if !w.valid || len(byKey[w.key]) < 2 {
+					t.Fatalf("%s (%s webhook) ended conflict: %s", rec.MessageId, w.kind, o.Reason)
 				}
+				if body, _, ok := h.object(w.key); !ok || string(body) == w.body {
+					t.Fatalf("%s ended conflict but %q holds its own body (present %v)", rec.MessageId, w.key, ok)
+				}
+				checkQuarantined(t, h, rec, o, w.body)
+			case "quarantined":
+				if w.valid || !h.proc.Quarantine {
+					t.Fatalf("%s (%s webhook, valid %v) quarantined with quarantine %v: %s", rec.MessageId, w.kind, w.valid, h.proc.Quarantine, o.Reason)
+				}
+				checkQuarantined(t, h, rec, o, w.body)
+				quarantined[o.Quarantine] = true
+			case "rejected":
+				if w.valid || h.proc.Quarantine {
+					t.Fatalf("%s (%s webhook, valid %v) rejected with quarantine %v: %s", rec.MessageId, w.kind, w.valid, h.proc.Quarantine, o.Reason)
+				}
+			}
+			if o.Outcome == "conflict" && o.Quarantine != "" {
+				quarantined[o.Quarantine] = true
 			}
 		}
 	}
 
-	want := make(map[string]string)
-	for _, w := range hooks {
-		if w.valid {
-			want[w.key] = w.body
-		}
-	}
 	if bus != nil {
 		onBus := publishedKeys()
-		for k := range want {
+		for k := range byKey {
 			if !onBus[k] {
 				t.Fatalf("valid webhook %q was never published", k)
 			}
 		}
 	}
-	keys := h.keys()
-	if len(keys) != len(want) {
-		t.Fatalf("bucket holds %d objects, want %d (one per valid webhook)", len(keys), len(want))
+	var stored, inQuarantine []string
+	for _, k := range h.keys() {
+		if strings.HasPrefix(k, contract.QuarantinePrefix) {
+			inQuarantine = append(inQuarantine, k)
+		} else {
+			stored = append(stored, k)
+		}
 	}
-	for _, k := range keys {
-		wantBody, ok := want[k]
+	if len(stored) != len(byKey) {
+		t.Fatalf("bucket holds %d objects, want %d (one per valid key)", len(stored), len(byKey))
+	}
+	for _, k := range stored {
+		group, ok := byKey[k]
 		if !ok {
 			t.Fatalf("unexpected object %q", k)
 		}
-		if body, _, _ := h.object(k); string(body) != wantBody {
-			t.Fatalf("%q holds %q, want %q", k, body, wantBody)
+		body, _, _ := h.object(k)
+		if !slices.ContainsFunc(group, func(w *webhook) bool { return w.body == string(body) }) {
+			t.Fatalf("%q holds %q, none of its webhooks' bodies", k, body)
 		}
 	}
+	var wantQuarantine []string
+	for dir := range quarantined {
+		wantQuarantine = append(wantQuarantine, dir+contract.QuarantineBody, dir+contract.QuarantineRecordFile)
+	}
+	if slices.Sort(inQuarantine); !slices.Equal(inQuarantine, slices.Sorted(slices.Values(wantQuarantine))) {
+		t.Fatalf("quarantine holds %q, want %q", inQuarantine, slices.Sorted(slices.Values(wantQuarantine)))
+	}
+}
+
+// checkQuarantined checks that the record rec, logged o, is quarantined
+// with body, byte for byte, and a record that gives its cause and every
+// attribute it carried; or, where the quarantine is off, that it is not.
+func checkQuarantined(t *testing.T, h *harness, rec events.SQSMessage, o logLine, body string) {
+	t.Helper()
+	if !h.proc.Quarantine {
+		if o.Quarantine != "" {
+			t.Fatalf("%s quarantined in %q with the quarantine off", rec.MessageId, o.Quarantine)
+		}
+		return
+	}
+	var source string
+	if a := rec.MessageAttributes[contract.AttrSource]; a.StringValue != nil {
+		source = *a.StringValue
+	}
+	if want := contract.QuarantineDir(source, rec.MessageId); o.Quarantine != want {
+		t.Fatalf("%s quarantined in %q, want %q", rec.MessageId, o.Quarantine, want)
+	}
+	got, _, ok := h.object(o.Quarantine + contract.QuarantineBody)
+	if !ok || string(got) != body {
+		t.Fatalf("%s: quarantine body %q (present %v), want %q", rec.MessageId, got, ok, body)
+	}
+	raw, _, ok := h.object(o.Quarantine + contract.QuarantineRecordFile)
+	if !ok {
+		t.Fatalf("%s: no %s in %s", rec.MessageId, contract.QuarantineRecordFile, o.Quarantine)
+	}
+	q, err := contract.ParseQuarantineRecord(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q.MessageID != rec.MessageId || q.ReasonCode != o.ReasonCode || q.Reason != o.Reason || q.Size != int64(len(body)) {
+		t.Fatalf("%s: quarantine record %+v, logged %s %q", rec.MessageId, q, o.ReasonCode, o.Reason)
+	}
+	for name, a := range rec.MessageAttributes {
+		if q.Attributes[name] != *a.StringValue {
+			t.Fatalf("%s: quarantine record has %s = %q, want %q", rec.MessageId, name, q.Attributes[name], *a.StringValue)
+		}
+	}
+}
+
+// earlierValid returns an earlier valid webhook of kind, or nil.
+func earlierValid(hooks []*webhook, kind string) *webhook {
+	for _, e := range hooks {
+		if e.valid && e.kind == kind {
+			return e
+		}
+	}
+	return nil
 }
 
 // invalidAttrs returns a signed-looking delivery that must be rejected, and
@@ -333,11 +429,9 @@ func invalidAttrs(rng *rand.Rand, id string, now time.Time, w *webhook, earlier 
 	case 5:
 		return "empty id", genericAttrs("", "t", w.body)
 	default:
-		for _, e := range earlier {
-			if e.valid && e.kind == "generic" {
-				// The valid webhook's id and signature over a different body.
-				return "replayed signature", genericAttrs(e.id, "t", e.body)
-			}
+		if e := earlierValid(earlier, "generic"); e != nil {
+			// The valid webhook's id and signature over a different body.
+			return "replayed signature", genericAttrs(e.id, "t", e.body)
 		}
 		attrs := genericAttrs(id, "t", w.body)
 		attrs[contract.AttrSignature] = ""

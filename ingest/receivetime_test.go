@@ -83,6 +83,26 @@ func TestReceiveTime(t *testing.T) {
 			outcome: ingest.Rejected, code: contract.ReasonMissingAttribute, warning: true,
 		},
 		{
+			name:    "request time just after SentTimestamp, within clock skew",
+			rec:     withRequestTime(delivery(now, now), unixMs(now.Add(2*time.Second))),
+			outcome: ingest.Stored, received: now.Add(2 * time.Second),
+		},
+		{
+			name:    "request time after SentTimestamp cannot be true",
+			rec:     withRequestTime(delivery(now, now), unixMs(now.Add(time.Minute))),
+			outcome: ingest.Stored, received: now, warning: true,
+		},
+		{
+			name:    "redriven after 17 days: request time kept",
+			rec:     withRequestTime(delivery(now.Add(-17*24*time.Hour), now), unixMs(now.Add(-17*24*time.Hour))),
+			outcome: ingest.Stored, received: now.Add(-17 * 24 * time.Hour),
+		},
+		{
+			name:    "request time older than both queues keep a message cannot be true",
+			rec:     withRequestTime(delivery(now, now), unixMs(now.Add(-contract.QueueRetention-contract.DeadLetterRetention-time.Minute))),
+			outcome: ingest.Stored, received: now, warning: true,
+		},
+		{
 			name:    "binary request-time attribute",
 			rec:     binary,
 			outcome: ingest.Stored, received: now, warning: true,

@@ -1,12 +1,9 @@
 package ingest
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
+	"crypto/sha256"
 	"fmt"
-	"net/http"
 	"runtime"
 	"strconv"
 	"strings"
@@ -14,9 +11,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/smithy-go"
 
 	"github.com/webhook-ingest/webhook-ingest/contract"
 	"github.com/webhook-ingest/webhook-ingest/handoff"
@@ -25,16 +19,23 @@ import (
 // Outcome is how one SQS record ended. Every record ends in exactly one.
 type Outcome string
 
-// Record outcomes, as they appear in the logs and metrics.
+// Record outcomes, as they appear in the logs and metrics (see contract).
 const (
 	// Stored means the body was written to S3 by this delivery (and, with a
 	// hand-off, its event published).
 	Stored Outcome = contract.OutcomeStored
-	// Duplicate means an object already held this delivery's key (and, with
-	// a hand-off, its event was published again).
+	// Duplicate means the delivery's key already held the same body (and,
+	// with a hand-off, its event was published again).
 	Duplicate Outcome = contract.OutcomeDuplicate
-	// Rejected means the record can never be stored (unknown source, bad
-	// signature, unusable id); it is logged with the reason and dropped.
+	// Conflict means the delivery's key already held a different body; this
+	// one is quarantined where the quarantine is on.
+	Conflict Outcome = contract.OutcomeConflict
+	// Quarantined means the record failed a check (unknown source, bad
+	// signature, unusable id, …) and is kept under contract.QuarantinePrefix
+	// with its cause, for webhook-ops reverify.
+	Quarantined Outcome = contract.OutcomeQuarantined
+	// Rejected means the record failed a check and was dropped, because the
+	// stack or its source turned the quarantine off.
 	Rejected Outcome = contract.OutcomeRejected
 	// Retry means the record was reported in batchItemFailures so that SQS
 	// delivers it again (and, after maxReceiveCount, to the dead-letter
@@ -48,7 +49,8 @@ const (
 	reasonNoReceiveTime = "missing receive time: no usable request-time attribute or SQS SentTimestamp, so the replay window cannot be checked"
 	reasonUnusableID    = "unusable id"
 	reasonDeadline      = "deadline: not finished before the invocation's safety margin"
-	warnRequestTime     = "request-time attribute is not Unix milliseconds: receive time taken from SQS SentTimestamp"
+	reasonConflict      = "conflict: the key holds a different body"
+	warnRequestTime     = "request-time attribute is not a plausible time in Unix milliseconds: receive time taken from SQS SentTimestamp"
 )
 
 // sentTimestamp is the SQS system attribute holding, in milliseconds since
@@ -59,16 +61,25 @@ const sentTimestamp = "SentTimestamp"
 type result struct {
 	index   int
 	outcome Outcome
-	// code is the reason's contract.Reason* code, for rejected and retry.
+	// code is the reason's contract.Reason* code, for every outcome but
+	// stored and duplicate.
 	code    string
 	reason  string
 	warning string
 	source  string
 	id      string
-	key     string
+	// key is the record's object key once known; quarantined is the
+	// directory the record was quarantined in, if it was.
+	key, quarantined string
 	// handedOff reports that the record reached the hand-off, and published
 	// that its event was accepted.
 	handedOff, published bool
+}
+
+// newResult is the result of record index before any check: what its
+// attributes say of its source and id.
+func newResult(index int, rec *events.SQSMessage) result {
+	return result{index: index, source: attribute(rec, contract.AttrSource), id: attribute(rec, contract.AttrWebhookID)}
 }
 
 func (r result) end(o Outcome, code, reason string) result {
@@ -76,54 +87,43 @@ func (r result) end(o Outcome, code, reason string) result {
 	return r
 }
 
+// verdict is what the checks of one record found: where its body belongs,
+// or the check it failed (code and reason set).
+type verdict struct {
+	src      *Receiver
+	received time.Time
+	// body is the one copy of the record's body: verification,
+	// identification and the uploads all read this slice.
+	body         []byte
+	topic        string
+	code, reason string
+}
+
+func (v verdict) failed() bool { return v.code != "" }
+
 // process takes one record to its outcome. A panic anywhere below becomes a
 // retry of this record alone: the delivery may be fine and the bug fixed by
 // the time SQS redelivers it, or it lands in the dead-letter queue intact.
 func (p *Processor) process(ctx context.Context, index int, rec *events.SQSMessage) (res result) {
-	res = result{index: index, source: attribute(rec, contract.AttrSource), id: attribute(rec, contract.AttrWebhookID)}
+	res = newResult(index, rec)
 	defer func() {
 		if v := recover(); v != nil {
 			res = res.end(Retry, contract.ReasonPanic, panicReason(v))
 		}
 	}()
 
-	src, ok := p.Receivers[res.source]
-	if !ok {
-		return res.end(Rejected, contract.ReasonUnknownSource, reasonUnknownSource)
+	v := p.judge(rec, &res)
+	if v.failed() {
+		return p.refuse(ctx, res, rec, v)
 	}
-	received, requestTimeUnusable := receivedAt(rec)
-	if requestTimeUnusable {
-		res.warning = warnRequestTime
+	sum := sha256.Sum256(v.body)
+	res = p.store(ctx, res, v.body, objectMetadata(res.source, res.id, v.topic, rec.MessageId, v.received, sum))
+	if res.outcome == Duplicate {
+		if res = p.compare(ctx, res, v.body, sum); res.outcome == Conflict {
+			v.code, v.reason = res.code, res.reason
+			return p.refuse(ctx, res, rec, v)
+		}
 	}
-	if received.IsZero() && src.Preset.Scheme.UsesTimestamp() {
-		// Judging the window against the time of processing would reject a
-		// good delivery that waited in a backlog. Real SQS always sets
-		// SentTimestamp, so only a hand-made event lands here.
-		return res.end(Rejected, contract.ReasonMissingAttribute, reasonNoReceiveTime)
-	}
-	// The one copy of the body: verification, identification and the upload
-	// all read this slice.
-	body := []byte(rec.Body)
-	d := contract.Delivery{
-		Body:      body,
-		Signature: attribute(rec, contract.AttrSignature),
-		ID:        res.id,
-		Timestamp: attribute(rec, contract.AttrTimestamp),
-	}
-	if err := src.Verifier.Verify(d, received); err != nil {
-		return res.end(Rejected, contract.VerifyReason(err), err.Error())
-	}
-	id, topic, err := src.Preset.Identify(d.ID, attribute(rec, contract.AttrTopic), body)
-	if err != nil {
-		return res.end(Rejected, contract.ReasonUnusableID, reasonUnusableID+": "+err.Error())
-	}
-	res.id = id
-	key, err := contract.ObjectKey(res.source, id)
-	if err != nil {
-		return res.end(Rejected, contract.ReasonUnusableID, reasonUnusableID+": "+err.Error())
-	}
-	res.key = key
-	res = p.store(ctx, res, body, objectMetadata(res.source, id, topic, rec.MessageId, received))
 	if p.Publisher == nil || (res.outcome != Stored && res.outcome != Duplicate) {
 		return res
 	}
@@ -131,61 +131,60 @@ func (p *Processor) process(ctx context.Context, index int, rec *events.SQSMessa
 	// failed to publish, and this one is its retry.
 	return p.handOff(ctx, res, handoff.Event{
 		Source:     res.source,
-		Topic:      topic,
-		WebhookID:  id,
+		Topic:      v.topic,
+		WebhookID:  res.id,
 		Bucket:     p.Bucket,
-		Key:        key,
-		Size:       int64(len(body)),
-		ReceivedAt: received,
+		Key:        res.key,
+		Size:       int64(len(v.body)),
+		ReceivedAt: v.received,
 	})
 }
 
-// store writes body under res.key unless an object is already there.
-func (p *Processor) store(ctx context.Context, res result, body []byte, meta map[string]string) result {
-	contentType := "application/octet-stream"
-	if json.Valid(body) {
-		contentType = "application/json"
+// judge runs the checks of one record without writing anything: its
+// source, receive time, signature and id. It fills in res's id, key and
+// warning as it learns them.
+func (p *Processor) judge(rec *events.SQSMessage, res *result) verdict {
+	received, requestTimeUnusable := receivedAt(rec)
+	if requestTimeUnusable {
+		res.warning = warnRequestTime
 	}
-	_, err := p.S3.PutObject(ctx, &s3.PutObjectInput{
-		Bucket:        aws.String(p.Bucket),
-		Key:           aws.String(res.key),
-		Body:          bytes.NewReader(body),
-		ContentLength: aws.Int64(int64(len(body))),
-		ContentType:   aws.String(contentType),
-		Metadata:      meta,
-		// Store once: S3 refuses (412) to replace an existing object, so a
-		// redelivery, or a copy racing in the same batch, cannot overwrite it.
-		IfNoneMatch: aws.String("*"),
-	})
-	var respErr *awshttp.ResponseError
-	switch {
-	case err == nil:
-		return res.end(Stored, "", "")
-	case errors.As(err, &respErr) && respErr.HTTPStatusCode() == http.StatusPreconditionFailed:
-		return res.end(Duplicate, "", "")
-	case ctx.Err() != nil:
-		return res.end(Retry, contract.ReasonDeadline, reasonDeadline)
-	default:
-		// Everything else is retried, AccessDenied included: it is a
-		// configuration fault, and redelivery (or the dead-letter queue)
-		// keeps the delivery until someone fixes it.
-		return res.end(Retry, contract.ReasonStoreFailed, s3Reason(err))
+	v := verdict{received: received, body: []byte(rec.Body)}
+	src, ok := p.Receivers[res.source]
+	if !ok {
+		v.code, v.reason = contract.ReasonUnknownSource, reasonUnknownSource
+		return v
 	}
-}
-
-// s3Reason describes a failed PutObject briefly: the S3 error code and HTTP
-// status when S3 answered, else the SDK's error text.
-func s3Reason(err error) string {
-	var apiErr smithy.APIError
-	if errors.As(err, &apiErr) {
-		status := 0
-		var respErr *awshttp.ResponseError
-		if errors.As(err, &respErr) {
-			status = respErr.HTTPStatusCode()
-		}
-		return fmt.Sprintf("s3 PutObject: %s (HTTP %d)", apiErr.ErrorCode(), status)
+	v.src = &src
+	if received.IsZero() && src.Preset.Scheme.UsesTimestamp() {
+		// Judging the window against the time of processing would reject a
+		// good delivery that waited in a backlog. Real SQS always sets
+		// SentTimestamp, so only a hand-made event lands here.
+		v.code, v.reason = contract.ReasonMissingAttribute, reasonNoReceiveTime
+		return v
 	}
-	return "s3 PutObject: " + err.Error()
+	d := contract.Delivery{
+		Body:      v.body,
+		Signature: attribute(rec, contract.AttrSignature),
+		ID:        res.id,
+		Timestamp: attribute(rec, contract.AttrTimestamp),
+	}
+	if err := src.Verifier.Verify(d, received); err != nil {
+		v.code, v.reason = contract.VerifyReason(err), err.Error()
+		return v
+	}
+	id, topic, err := src.Preset.Identify(d.ID, attribute(rec, contract.AttrTopic), v.body)
+	if err != nil {
+		v.code, v.reason = contract.ReasonUnusableID, reasonUnusableID+": "+err.Error()
+		return v
+	}
+	res.id, v.topic = id, topic
+	key, err := contract.ObjectKey(res.source, id)
+	if err != nil {
+		v.code, v.reason = contract.ReasonUnusableID, reasonUnusableID+": "+err.Error()
+		return v
+	}
+	res.key = key
+	return v
 }
 
 // attribute returns the string value of a message attribute, or "".
@@ -201,14 +200,25 @@ func attribute(rec *events.SQSMessage, name string) string {
 // a redrive resets, else the zero time. requestTimeUnusable reports a
 // request-time attribute present but unusable; SentTimestamp then stands in.
 func receivedAt(rec *events.SQSMessage) (received time.Time, requestTimeUnusable bool) {
+	sent, sentOK := unixMilli(rec.Attributes[sentTimestamp])
 	a, present := rec.MessageAttributes[contract.AttrRequestTime]
 	if present {
-		if t, ok := unixMilli(aws.ToString(a.StringValue)); ok {
+		if t, ok := unixMilli(aws.ToString(a.StringValue)); ok && (!sentOK || plausible(t, sent)) {
 			return t, false
 		}
 	}
-	t, _ := unixMilli(rec.Attributes[sentTimestamp])
-	return t, present
+	return sent, present
+}
+
+// requestTimeSkew is how far API Gateway's clock may run ahead of SQS's.
+const requestTimeSkew = 5 * time.Second
+
+// plausible reports whether a request at request can have been sent to the
+// queue at sent: before it, and at most the queue's and the dead-letter
+// queue's retention earlier, the most a redrive can put between them.
+func plausible(request, sent time.Time) bool {
+	return !request.After(sent.Add(requestTimeSkew)) &&
+		!request.Before(sent.Add(-(contract.QueueRetention + contract.DeadLetterRetention)))
 }
 
 // maxUnixMilli is 9999-12-31T23:59:59.999Z. A later time has no RFC 3339

@@ -2,11 +2,18 @@
 //
 //	webhook-ops redrive -dlq <queue URL or ARN> [-destination <queue URL or ARN>] [-rate N] [-wait]
 //	webhook-ops replay -bucket B -source S -from T1 [-to T2] -bus NAME [-dry-run]
+//	webhook-ops quarantine ls (-bucket B | -stack S) [-source S] [-reason R] [-from T1] [-to T2]
+//	webhook-ops reverify -source S (-bucket B -parameter P | -stack S) [-origin O] [-preset NAME] [-reason R] [-from T1] [-to T2] [-bus NAME] [-dry-run]
 //
 // redrive moves the dead-letter queue's messages back to the queue they came
 // from (SQS StartMessageMoveTask) and, with -wait, reports progress until the
 // move ends. replay publishes the hand-off events of the webhooks one source
-// received in [from, to) again, without storing anything.
+// received in [from, to) again, without storing anything. quarantine ls
+// lists the records the handler kept aside, by source, reason and time.
+// reverify runs quarantined records through the handler's own verification
+// again with the source's current secrets, stores those that now verify at
+// their normal key (and hands them off), and removes them from the
+// quarantine.
 //
 // AWS access comes from the standard SDK configuration (AWS_PROFILE,
 // AWS_REGION, AWS_ENDPOINT_URL_SQS and so on). Exit status: 0 done, 1 the
@@ -34,6 +41,9 @@ const (
 const usageText = `usage:
   webhook-ops redrive -dlq <queue URL or ARN> [-destination <queue URL or ARN>] [-rate N] [-wait]
   webhook-ops replay -bucket B -source S -from T1 [-to T2] -bus NAME [-dry-run]
+  webhook-ops quarantine ls (-bucket B | -stack S) [-source S] [-reason R] [-from T1] [-to T2]
+  webhook-ops reverify -source S (-bucket B -parameter P | -stack S) [-origin O] [-preset NAME]
+                       [-reason R] [-from T1] [-to T2] [-bus NAME] [-dry-run]
 
 Run "webhook-ops <command> -h" for a command's flags.
 `
@@ -56,6 +66,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return redrive(ctx, args[1:], stdout, stderr)
 	case "replay":
 		return replay(ctx, args[1:], stdout, stderr)
+	case "quarantine":
+		return quarantineCmd(ctx, args[1:], stdout, stderr)
+	case "reverify":
+		return reverify(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usageText)
 		return exitOK

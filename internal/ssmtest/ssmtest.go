@@ -79,6 +79,14 @@ func NewServer(params ...Parameter) *Server {
 	return s
 }
 
+// Put stores p as the new current version of its parameter, as
+// PutParameter with overwrite does.
+func (s *Server) Put(p Parameter) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.params[p.Name] = append(s.params[p.Name], p)
+}
+
 // Close shuts the server down.
 func (s *Server) Close() { s.srv.Close() }
 

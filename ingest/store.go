@@ -1,0 +1,106 @@
+package ingest
+
+import (
+	"bytes"
+	"context"
+	"crypto/md5" //nolint:gosec // G501: S3's ETag of a single-part upload is an MD5, compared, not trusted for integrity
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go"
+
+	"github.com/webhook-ingest/webhook-ingest/contract"
+)
+
+// store writes body under res.key unless an object is already there, which
+// it reports as Duplicate for compare to confirm.
+func (p *Processor) store(ctx context.Context, res result, body []byte, meta map[string]string) result {
+	err := p.putOnce(ctx, res.key, body, meta)
+	switch {
+	case err == nil:
+		return res.end(Stored, "", "")
+	case isPreconditionFailed(err):
+		return res.end(Duplicate, "", "")
+	case ctx.Err() != nil:
+		return res.end(Retry, contract.ReasonDeadline, reasonDeadline)
+	default:
+		// Everything else is retried, AccessDenied included: it is a
+		// configuration fault, and redelivery (or the dead-letter queue)
+		// keeps the delivery until someone fixes it.
+		return res.end(Retry, contract.ReasonStoreFailed, s3Reason("PutObject", err))
+	}
+}
+
+// putOnce writes body at key with If-None-Match: *, so that S3 refuses (412)
+// to replace an existing object: a redelivery, or a copy racing in the same
+// batch, cannot overwrite it.
+func (p *Processor) putOnce(ctx context.Context, key string, body []byte, meta map[string]string) error {
+	contentType := "application/octet-stream"
+	if json.Valid(body) {
+		contentType = "application/json"
+	}
+	_, err := p.S3.PutObject(ctx, &s3.PutObjectInput{
+		Bucket:        aws.String(p.Bucket),
+		Key:           aws.String(key),
+		Body:          bytes.NewReader(body),
+		ContentLength: aws.Int64(int64(len(body))),
+		ContentType:   aws.String(contentType),
+		Metadata:      meta,
+		IfNoneMatch:   aws.String("*"),
+	})
+	return err
+}
+
+func isPreconditionFailed(err error) bool {
+	var respErr *awshttp.ResponseError
+	return errors.As(err, &respErr) && respErr.HTTPStatusCode() == http.StatusPreconditionFailed
+}
+
+// compare tells a duplicate from a conflict once res.key is taken: the
+// stored object's body digest (contract.MetaBodySHA256) against this body's.
+// An object stored without the digest is compared by its ETag, the MD5 of a
+// single-part upload to a bucket encrypted with S3-managed keys, which is
+// how the handler stores them.
+func (p *Processor) compare(ctx context.Context, res result, body []byte, sum [sha256.Size]byte) result {
+	out, err := p.S3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(p.Bucket), Key: aws.String(res.key)})
+	if err != nil {
+		if ctx.Err() != nil {
+			return res.end(Retry, contract.ReasonDeadline, reasonDeadline)
+		}
+		return res.end(Retry, contract.ReasonDuplicateCheckFailed, s3Reason("HeadObject", err))
+	}
+	var same bool
+	if stored, ok := out.Metadata[contract.MetaBodySHA256]; ok {
+		same = stored == hex.EncodeToString(sum[:])
+	} else {
+		md := md5.Sum(body) //nolint:gosec // G401: see the import
+		same = strings.Trim(aws.ToString(out.ETag), `"`) == hex.EncodeToString(md[:])
+	}
+	if same {
+		return res
+	}
+	return res.end(Conflict, contract.ReasonConflict, reasonConflict)
+}
+
+// s3Reason describes a failed S3 call briefly: the operation, and the S3
+// error code and HTTP status when S3 answered, else the SDK's error text.
+func s3Reason(op string, err error) string {
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) {
+		status := 0
+		var respErr *awshttp.ResponseError
+		if errors.As(err, &respErr) {
+			status = respErr.HTTPStatusCode()
+		}
+		return fmt.Sprintf("s3 %s: %s (HTTP %d)", op, apiErr.ErrorCode(), status)
+	}
+	return "s3 " + op + ": " + err.Error()
+}
