@@ -53,6 +53,8 @@ func TestRunUsage(t *testing.T) {
 		{[]string{"fly"}, exitUsage, "", `unknown command "fly"`},
 		{[]string{"redrive", "-h"}, exitOK, "", "-dlq"},
 		{[]string{"replay", "-h"}, exitOK, "", "-dry-run"},
+		{[]string{"quarantine", "ls", "-h"}, exitOK, "", "-reason"},
+		{[]string{"reverify", "-h"}, exitOK, "", "-origin"},
 		{[]string{"redrive", "-nope"}, exitUsage, "", "flag provided but not defined: -nope"},
 		{[]string{"redrive", "-dlq", "arn:aws:sqs:eu-west-1:1:q", "extra"}, exitUsage, "", `unexpected argument "extra"`},
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -44,6 +45,9 @@ type fakeS3 struct {
 
 	mu       sync.Mutex
 	requests []string // "METHOD path?query"
+	// deny, when not nil, picks the requests refused with 403 AccessDenied,
+	// as S3 refuses a principal that lacks the permission.
+	deny func(r *http.Request) bool
 }
 
 func newFakeS3(t *testing.T) *fakeS3 {
@@ -53,7 +57,14 @@ func newFakeS3(t *testing.T) *fakeS3 {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
 		f.requests = append(f.requests, r.Method+" "+r.URL.Path+"?"+r.URL.RawQuery)
+		deny := f.deny != nil && f.deny(r)
 		f.mu.Unlock()
+		if deny {
+			w.Header().Set("Content-Type", "application/xml")
+			w.WriteHeader(http.StatusForbidden)
+			io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message><RequestId>1</RequestId></Error>`)
+			return
+		}
 		h.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)

@@ -2,7 +2,7 @@ package main
 
 import (
 	"cmp"
-	"context"
+	"context" //nolint:gosec // G501: S3's ETag of a single-part upload is an MD5, compared as the handler compares it
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -11,6 +11,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -69,8 +70,15 @@ func reverify(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			return exitFailed
 		}
 		*bucket = cmp.Or(*bucket, out.BucketName)
-		*parameter = cmp.Or(*parameter, out.SecretParameters[*source])
 		*bus = cmp.Or(*bus, out.EventBusName)
+		if *parameter == "" {
+			p, ok := out.SecretParameters[*source]
+			if !ok {
+				return usageError(stderr, "reverify", "stack %s has no source %q (its sources: %s); give -parameter",
+					*stack, *source, strings.Join(slices.Sorted(maps.Keys(out.SecretParameters)), ", "))
+			}
+			*parameter = p
+		}
 	}
 	if *bucket == "" || *parameter == "" {
 		return usageError(stderr, "reverify", "-bucket and -parameter are required (or -stack, whose outputs name them)")
@@ -87,7 +95,7 @@ func reverify(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return exitFailed
 	}
 	r := &reverifier{
-		s3:         s3.NewFromConfig(cfg, ingest.S3Options),
+		s3:         s3.NewFromConfig(cfg, ingest.S3Options, quietGets),
 		bucket:     *bucket,
 		source:     *source,
 		preset:     *preset,
@@ -119,6 +127,11 @@ func reverify(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	return exitOK
 }
+
+// quietGets keeps the SDK from logging, at every GetObject from a store
+// that sends no checksum (S3-compatible stores), that it could not validate
+// one: the command's output is its report.
+func quietGets(o *s3.Options) { o.DisableLogOutputChecksumValidationSkipped = true }
 
 // readSecrets reads the current value of a SecureString parameter, with the
 // same GetParameters call the handler makes.
@@ -175,19 +188,13 @@ func (r *reverifier) one(ctx context.Context, q quarantined) {
 		return
 	}
 	msg := message(record, r.source, body)
-	var res ingest.Result
 	if r.dryRun {
-		res = p.Check(&msg)
-	} else {
-		res = p.Process(ctx, &msg)
+		r.predict(q.Dir, p.Check(ctx, &msg))
+		return
 	}
+	res := p.Process(ctx, &msg)
 	switch res.Outcome {
 	case ingest.Stored, ingest.Duplicate:
-		if r.dryRun {
-			r.recovered++
-			r.tally(q.Dir, "verifies", "would store at "+res.Key)
-			return
-		}
 		if err := r.remove(ctx, q.Dir); err != nil {
 			r.tally(q.Dir, "error", fmt.Sprintf("%s at %s, but %v", res.Outcome, res.Key, err))
 			return
@@ -200,6 +207,24 @@ func (r *reverifier) one(ctx context.Context, q quarantined) {
 		r.tally(q.Dir, "failing "+res.Code, res.Reason)
 	default:
 		r.tally(q.Dir, "error", fmt.Sprintf("%s: %s", res.Code, res.Reason))
+	}
+}
+
+// predict reports, for a dry run, how storing a record would end.
+func (r *reverifier) predict(dir string, res ingest.Result) {
+	switch res.Outcome {
+	case ingest.Stored:
+		r.recovered++
+		r.tally(dir, "verifies", "would store at "+res.Key)
+	case ingest.Duplicate:
+		r.recovered++
+		r.tally(dir, string(ingest.Duplicate), res.Key+" holds it already; it would be removed from the quarantine")
+	case ingest.Conflict:
+		r.tally(dir, string(ingest.Conflict), res.Key+" holds a different body; the record would stay in the quarantine")
+	case ingest.Rejected:
+		r.tally(dir, "failing "+res.Code, res.Reason)
+	default:
+		r.tally(dir, "error", fmt.Sprintf("verifies, but reading the metadata of %s failed: %s", res.Key, res.Reason))
 	}
 }
 
@@ -266,7 +291,8 @@ func (r *reverifier) processor(record contract.QuarantineRecord) (*ingest.Proces
 	}
 	if record.Config != nil {
 		received, err := record.Config.Resolve()
-		if err == nil && !maps.Equal(received.Preset.Headers.ByAttribute(), resolved.Preset.Headers.ByAttribute()) {
+		// Header names are case-insensitive: X-Hmac is x-hmac.
+		if err == nil && !maps.EqualFunc(received.Preset.Headers.ByAttribute(), resolved.Preset.Headers.ByAttribute(), strings.EqualFold) {
 			return nil, fmt.Sprintf("received under preset %s, whose headers differ from %s's: its attributes cannot be read as %s", received.Preset.Name, resolved.Preset.Name, resolved.Preset.Name)
 		}
 	} else {
@@ -329,7 +355,7 @@ func (r *reverifier) summary(w io.Writer, origin string) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	order := []string{string(ingest.Stored), string(ingest.Duplicate), string(ingest.Conflict)}
 	if r.dryRun {
-		order = []string{"verifies"}
+		order[0] = "verifies"
 	}
 	for _, k := range order {
 		fmt.Fprintf(tw, "  %s\t%d\n", k, r.counts[k])
