@@ -56,8 +56,8 @@ func TestNoEventBusByDefault(t *testing.T) {
 		t.Errorf("%d event buses with eventBus off", n)
 	}
 	vars := prop(t, c.only(t, tFunction), "environment", "variables").ObjectValue()
-	if got := slices.Sorted(maps.Keys(vars)); !slices.Equal(got, []resource.PropertyKey{contract.EnvBucket, contract.EnvQuarantine, contract.EnvSources}) {
-		t.Errorf("environment %v, want exactly %s, %s and %s: the handler publishes whenever %s is set", got, contract.EnvBucket, contract.EnvQuarantine, contract.EnvSources, contract.EnvEventBus)
+	if got := slices.Sorted(maps.Keys(vars)); !slices.Equal(got, []resource.PropertyKey{contract.EnvBucket, contract.EnvConcurrency, contract.EnvQuarantine, contract.EnvSources}) {
+		t.Errorf("environment %v, want exactly %s, %s, %s and %s: the handler publishes whenever %s is set", got, contract.EnvBucket, contract.EnvConcurrency, contract.EnvQuarantine, contract.EnvSources, contract.EnvEventBus)
 	}
 	for _, s := range parsePolicy(t, str(t, c.one(t, tRolePolicy, nProcessor), "policy")).Statement {
 		for _, a := range s.Action {

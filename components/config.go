@@ -25,6 +25,7 @@ type Config struct {
 	BatchSize             int
 	BatchingWindowSeconds int
 	MaximumConcurrency    int
+	RecordConcurrency     int
 	MaxReceiveCount       int
 	BodyRetentionDays     int
 	QuarantineDays        int
@@ -49,6 +50,7 @@ var defaults = Config{
 	BatchSize:             defaultBatchSize,
 	BatchingWindowSeconds: 0,
 	MaximumConcurrency:    defaultMaximumConcurrency,
+	RecordConcurrency:     contract.DefaultConcurrency,
 	MaxReceiveCount:       defaultMaxReceiveCount,
 	BodyRetentionDays:     0,
 	QuarantineDays:        defaultQuarantineDays,
@@ -89,6 +91,7 @@ var intSettings = []intSetting{
 	{"batchSize", func(c *Config) *int { return &c.BatchSize }, batchSizeRange},
 	{"batchingWindowSeconds", func(c *Config) *int { return &c.BatchingWindowSeconds }, batchingWindowSecondsRange},
 	{"maximumConcurrency", func(c *Config) *int { return &c.MaximumConcurrency }, maximumConcurrencyRange},
+	{"recordConcurrency", func(c *Config) *int { return &c.RecordConcurrency }, recordConcurrencyRange},
 	{"maxReceiveCount", func(c *Config) *int { return &c.MaxReceiveCount }, maxReceiveCountRange},
 	{"bodyRetentionDays", func(c *Config) *int { return &c.BodyRetentionDays }, bodyRetentionDaysRange},
 	{"quarantineDays", func(c *Config) *int { return &c.QuarantineDays }, quarantineDaysRange},

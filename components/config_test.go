@@ -49,12 +49,15 @@ func sourcesConfig(sources []contract.Source) (string, string) {
 // sourcesThatFitOnlyWithoutBus returns sources whose environment fits
 // Lambda's limit without the event bus variable and does not with it, in a
 // stack with the default quarantine: the long-named sources of manySources,
-// then one whose name is as long as needed to reach the limit.
+// then one or two whose names are as long as needed to reach the limit.
 func sourcesThatFitOnlyWithoutBus(t *testing.T) (sources, secrets string) {
 	t.Helper()
 	for n := 1; n < 100; n++ {
-		for length := 1; length <= 40; length++ {
-			sources := append(longSources(n), contract.Source{Name: strings.Repeat("z", length), Preset: "generic"})
+		for length := 1; length <= 80; length++ {
+			sources := append(longSources(n), contract.Source{Name: strings.Repeat("z", min(length, 40)), Preset: "generic"})
+			if length > 40 {
+				sources = append(sources, contract.Source{Name: strings.Repeat("y", length-40), Preset: "generic"})
+			}
 			resolved := resolve(t, sources)
 			without := environmentBytes(resolved, testPrefix, "", true)
 			if with := environmentBytes(resolved, testPrefix, stackUnique, true); without <= maxEnvironmentBytes && with > maxEnvironmentBytes {
@@ -115,6 +118,8 @@ func TestConfigErrors(t *testing.T) {
 		{"window too long", "batchingWindowSeconds", map[string]string{"batchingWindowSeconds": "301"}, true, "webhook-ingest:batchingWindowSeconds = 301 is out of range: set it between 0 and 300"},
 		{"concurrency below 2", "maximumConcurrency", map[string]string{"maximumConcurrency": "1"}, true, "webhook-ingest:maximumConcurrency = 1 is out of range: set it between 2 and 1000"},
 		{"concurrency above 1000", "maximumConcurrency", map[string]string{"maximumConcurrency": "1001"}, true, "between 2 and 1000"},
+		{"record concurrency 0", "recordConcurrency", map[string]string{"recordConcurrency": "0"}, true, "webhook-ingest:recordConcurrency = 0 is out of range: set it between 1 and 1000"},
+		{"record concurrency above 1000", "recordConcurrency", map[string]string{"recordConcurrency": "1001"}, true, "between 1 and 1000"},
 		{"receive count below 5", "maxReceiveCount", map[string]string{"maxReceiveCount": "3"}, true, "webhook-ingest:maxReceiveCount = 3 is out of range: set it between 5 and 1000"},
 		{"negative body retention", "bodyRetentionDays", map[string]string{"bodyRetentionDays": "-1"}, true, "webhook-ingest:bodyRetentionDays = -1 is out of range"},
 		{"negative quarantine", "quarantineDays", map[string]string{"quarantineDays": "-1"}, true, "webhook-ingest:quarantineDays = -1 is out of range: set it between 0 and 365"},

@@ -125,6 +125,7 @@ func allPresetsConfig(t *testing.T) map[string]string {
 		testProject + ":batchSize":                       "50",
 		testProject + ":batchingWindowSeconds":           "7",
 		testProject + ":maximumConcurrency":              "12",
+		testProject + ":recordConcurrency":               "250",
 		testProject + ":maxReceiveCount":                 "8",
 		testProject + ":bodyRetentionDays":               "90",
 		testProject + ":quarantineDays":                  "30",

@@ -92,6 +92,7 @@ func NewIngest(ctx *pulumi.Context, name string, args *IngestArgs, opts ...pulum
 		BatchSize:             cfg.BatchSize,
 		BatchingWindowSeconds: cfg.BatchingWindowSeconds,
 		MaximumConcurrency:    cfg.MaximumConcurrency,
+		RecordConcurrency:     cfg.RecordConcurrency,
 	}, parent); err != nil {
 		return nil, err
 	}

@@ -2,11 +2,14 @@ package components
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/webhook-ingest/webhook-ingest/contract"
 )
 
 func TestComponentsParentEverything(t *testing.T) {
@@ -140,6 +143,9 @@ func TestDefaultsReachResources(t *testing.T) {
 	decodeJSON(t, "redrive policy", str(t, q, "redrivePolicy"), &redrive)
 	if redrive["maxReceiveCount"] != float64(defaults.MaxReceiveCount) {
 		t.Errorf("maxReceiveCount %v, want the default %d", redrive["maxReceiveCount"], defaults.MaxReceiveCount)
+	}
+	if got := str(t, fn, "environment", "variables", contract.EnvConcurrency); got != strconv.Itoa(defaults.RecordConcurrency) {
+		t.Errorf("%s = %q, want the default %d", contract.EnvConcurrency, got, defaults.RecordConcurrency)
 	}
 	if got := strs(t, fn, "architectures"); !slices.Equal(got, []string{defaults.Architecture}) {
 		t.Errorf("architectures %v", got)

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
@@ -21,7 +22,8 @@ const (
 // Defaults of the function and its event source mapping, and the ranges
 // Lambda accepts.
 const (
-	defaultMemorySize         = 128
+	// A handler that is CPU-bound at 128 MB (see docs/infrastructure.md).
+	defaultMemorySize         = 512
 	defaultTimeoutSeconds     = 30
 	defaultBatchSize          = 10
 	defaultMaximumConcurrency = 5
@@ -34,6 +36,7 @@ var (
 	batchingWindowSecondsRange = intRange{0, 300}
 	// Lambda's ScalingConfig accepts 2 to 1000 concurrent invocations.
 	maximumConcurrencyRange = intRange{2, 1000}
+	recordConcurrencyRange  = intRange{1, contract.MaxConcurrency}
 )
 
 // maxUnwindowedBatchSize is the largest batch Lambda takes from a standard
@@ -47,7 +50,7 @@ type ProcessorArgs struct {
 	Code pulumi.Archive
 	// Architecture is ArchARM64 (default) or ArchX8664.
 	Architecture string
-	// MemorySize is in MB (default 128); TimeoutSeconds defaults to 30.
+	// MemorySize is in MB (default 512); TimeoutSeconds defaults to 30.
 	MemorySize     int
 	TimeoutSeconds int
 
@@ -74,6 +77,10 @@ type ProcessorArgs struct {
 	// them, and no source may then set its quarantine to true.
 	Quarantine bool
 
+	// RecordConcurrency bounds the records of one batch the handler
+	// processes at once (default contract.DefaultConcurrency).
+	RecordConcurrency int
+
 	// BatchSize (default 10) over 10 needs a BatchingWindowSeconds of at
 	// least 1. MaximumConcurrency defaults to 5.
 	BatchSize             int
@@ -89,6 +96,7 @@ func (a ProcessorArgs) withDefaults() (ProcessorArgs, error) {
 	a.TimeoutSeconds = cmp.Or(a.TimeoutSeconds, defaultTimeoutSeconds)
 	a.BatchSize = cmp.Or(a.BatchSize, defaultBatchSize)
 	a.MaximumConcurrency = cmp.Or(a.MaximumConcurrency, defaultMaximumConcurrency)
+	a.RecordConcurrency = cmp.Or(a.RecordConcurrency, contract.DefaultConcurrency)
 	if a.Code == nil {
 		return a, errors.New("ProcessorArgs.Code is required: the handler's deployment package")
 	}
@@ -108,6 +116,7 @@ func (a ProcessorArgs) withDefaults() (ProcessorArgs, error) {
 		{"BatchSize", a.BatchSize, batchSizeRange},
 		{"BatchingWindowSeconds", a.BatchingWindowSeconds, batchingWindowSecondsRange},
 		{"MaximumConcurrency", a.MaximumConcurrency, maximumConcurrencyRange},
+		{"RecordConcurrency", a.RecordConcurrency, recordConcurrencyRange},
 	} {
 		if err := c.r.check("ProcessorArgs."+c.field, c.v); err != nil {
 			return a, err
@@ -185,7 +194,8 @@ func NewProcessor(ctx *pulumi.Context, name string, args *ProcessorArgs, opts ..
 	}
 
 	env := pulumi.StringMap{
-		contract.EnvBucket: a.BucketName,
+		contract.EnvBucket:      a.BucketName,
+		contract.EnvConcurrency: pulumi.String(strconv.Itoa(a.RecordConcurrency)),
 		contract.EnvSources: a.SecretSelectors.ToStringArrayOutput().ApplyT(func(selectors []string) (string, error) {
 			return contract.EncodeEnvSources(a.Sources, selectors)
 		}).(pulumi.StringOutput),
@@ -284,7 +294,8 @@ func environmentBytes(sources []contract.ResolvedSource, parameterPrefix, eventB
 	if err != nil {
 		panic("encode " + contract.EnvSources + ": " + err.Error())
 	}
-	n := len(contract.EnvSources) + len(value) + len(contract.EnvBucket) + maxBucketNameBytes
+	n := len(contract.EnvSources) + len(value) + len(contract.EnvBucket) + maxBucketNameBytes +
+		len(contract.EnvConcurrency) + len(strconv.Itoa(contract.MaxConcurrency))
 	if eventBus != "" {
 		n += len(contract.EnvEventBus) + len(eventBus)
 	}

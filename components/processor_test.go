@@ -59,8 +59,11 @@ func TestFunction(t *testing.T) {
 	}
 
 	vars := prop(t, fn, "environment", "variables").ObjectValue()
-	if got, want := slices.Sorted(maps.Keys(vars)), slices.Sorted(slices.Values([]resource.PropertyKey{contract.EnvBucket, contract.EnvSources, contract.EnvEventBus, contract.EnvQuarantine})); !slices.Equal(got, want) {
+	if got, want := slices.Sorted(maps.Keys(vars)), slices.Sorted(slices.Values([]resource.PropertyKey{contract.EnvBucket, contract.EnvSources, contract.EnvEventBus, contract.EnvQuarantine, contract.EnvConcurrency})); !slices.Equal(got, want) {
 		t.Errorf("environment %v, want exactly %v", got, want)
+	}
+	if got := str(t, fn, "environment", "variables", contract.EnvConcurrency); got != "250" {
+		t.Errorf("%s = %q, want the configured 250", contract.EnvConcurrency, got)
 	}
 	if got := str(t, fn, "environment", "variables", contract.EnvQuarantine); got != "true" {
 		t.Errorf("%s = %q, want \"true\"", contract.EnvQuarantine, got)
@@ -230,7 +233,7 @@ func TestEnvironmentEstimate(t *testing.T) {
 				bus = stackUnique
 			}
 			estimate := environmentBytes(resolve(t, sources), testPrefix, bus, tc.quarantine)
-			slack := maxBucketNameBytes - len(nBucket)
+			slack := maxBucketNameBytes - len(nBucket) + len(strconv.Itoa(contract.MaxConcurrency)) - len(unwrap(vars[contract.EnvConcurrency]).StringValue())
 			for _, s := range sources {
 				version := ":" + strconv.Itoa(parameterVersion("/webhook-ingest/dev/"+s.Name))
 				slack += len(maxVersionSelector) - len(version)
@@ -292,6 +295,7 @@ func TestProcessorArgs(t *testing.T) {
 		{func(a *ProcessorArgs) { a.MemorySize = 64 }, "ProcessorArgs.MemorySize = 64 is out of range: set it between 128 and 10240"},
 		{func(a *ProcessorArgs) { a.TimeoutSeconds = 901 }, "ProcessorArgs.TimeoutSeconds = 901 is out of range"},
 		{func(a *ProcessorArgs) { a.MaximumConcurrency = 1 }, "ProcessorArgs.MaximumConcurrency = 1 is out of range"},
+		{func(a *ProcessorArgs) { a.RecordConcurrency = 1001 }, "ProcessorArgs.RecordConcurrency = 1001 is out of range"},
 		{func(a *ProcessorArgs) { a.BatchSize = 11 }, "ProcessorArgs.BatchSize = 11 needs a BatchingWindowSeconds of at least 1"},
 		{func(a *ProcessorArgs) { a.LogRetentionDays = 2 }, "ProcessorArgs.LogRetentionDays = 2 is not a retention"},
 		{func(a *ProcessorArgs) {

@@ -18,9 +18,20 @@ const (
 	// EnvQuarantine is "true" when the stack keeps failed records under
 	// QuarantinePrefix; unset or "false", they are dropped.
 	EnvQuarantine = "WEBHOOK_QUARANTINE"
+	// EnvConcurrency, when set, bounds the records of one batch the handler
+	// processes at once, 1 to MaxConcurrency (unset: DefaultConcurrency).
+	EnvConcurrency = "WEBHOOK_CONCURRENCY"
 	// EnvFunctionName is the function's name. Lambda sets this reserved
 	// variable itself; the handler makes it the value of DimensionFunction.
 	EnvFunctionName = "AWS_LAMBDA_FUNCTION_NAME"
+)
+
+// The records of one batch the handler processes at once: by default
+// enough for a batch of 100 to take one S3 round trip, and at most few
+// enough that a batch of 10,000 does not open 10,000 connections.
+const (
+	DefaultConcurrency = 100
+	MaxConcurrency     = 1000
 )
 
 // EnvSource is one source of the handler's EnvSources: the resolved source

@@ -11,13 +11,16 @@ import (
 )
 
 // benchBatch returns n generic records of about 1 KiB each with ids unique to
-// tag, so that every batch is stored rather than found duplicate.
+// tag, so that every batch is stored rather than found duplicate. Ids are as
+// long as real ones, since they are logged: a 28-character delivery id (a
+// Stripe event id's length) and a 36-character SQS message id (a UUID).
 func benchBatch(tag string, n int, now time.Time) []events.SQSMessage {
 	records := make([]events.SQSMessage, n)
 	for j := range records {
-		id := fmt.Sprintf("bench-%s-%d", tag, j)
+		id := fmt.Sprintf("evt_%012s%012d", tag, j)
+		msgID := fmt.Sprintf("%08d-0000-4000-8000-%012s", j, tag)
 		body := fmt.Sprintf(`{"batch":%q,"record":%d,"pad":"%s"}`, tag, j, strings.Repeat("x", 990))
-		records[j] = record("m-"+id, senders["generic"].source.Name, genericDelivery(id, body), now)
+		records[j] = record(msgID, senders["generic"].source.Name, genericDelivery(id, body), now)
 	}
 	return records
 }
@@ -36,50 +39,61 @@ func functionLogBytes(out string) int {
 }
 
 // BenchmarkEmulatorWarmBatch invokes the real bootstrap under the emulator
-// with batches of 10 × 1 KiB records after one cold start, against an S3 that
-// adds the given latency to every request. It reports the batch latency as
-// seen by the invoker, the bootstrap's CPU time and log bytes per batch, and
-// its peak RSS over the whole run.
+// with batches of 10, 100 and 1,000 × 1 KiB records after one cold start,
+// against an S3 that adds the given latency to every request. It reports the
+// batch latency as seen by the invoker, the bootstrap's CPU time and log
+// bytes per batch and per record, and its peak RSS over the whole run (a
+// fresh bootstrap per batch size).
 func BenchmarkEmulatorWarmBatch(b *testing.B) {
-	for _, latency := range []time.Duration{0, 20 * time.Millisecond} {
-		b.Run(fmt.Sprintf("s3=+%dms", latency.Milliseconds()), func(b *testing.B) {
-			w := newWorld(b, latency)
-			e := startEmulator(b, w.env)
-			e.batch(b, benchBatch("cold", 10, time.Now())...)
-			pid := e.runtimePID(b)
-			before, err := readStat(pid)
-			if err != nil {
-				b.Fatal(err)
-			}
-			logMark := e.stdout.Len()
-
-			b.ResetTimer()
-			for i := range b.N {
-				b.StopTimer()
-				records := benchBatch(fmt.Sprintf("%d", i), 10, time.Now())
-				b.StartTimer()
-				resp, _ := e.batchResponse(b, records...)
-				if len(resp.BatchItemFailures) != 0 {
-					b.Fatalf("failures: %+v", resp.BatchItemFailures)
-				}
-			}
-			b.StopTimer()
-			e.waitForBatchLines(b, logMark, b.N)
-
-			after, err := readStat(pid)
-			if err != nil {
-				b.Fatal(err)
-			}
-			rss, err := peakRSS(pid)
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/batch")
-			b.ReportMetric(float64(time.Duration(after.cpu-before.cpu)*clockTick)/float64(time.Millisecond)/float64(b.N), "cpu-ms/batch")
-			b.ReportMetric(float64(functionLogBytes(e.stdout.String()[logMark:]))/float64(b.N), "log-B/batch")
-			b.ReportMetric(float64(rss)/(1<<20), "peak-RSS-MiB")
-		})
+	for _, size := range []int{10, 100, 1000} {
+		for _, latency := range []time.Duration{0, 20 * time.Millisecond} {
+			b.Run(fmt.Sprintf("batch=%d/s3=+%dms", size, latency.Milliseconds()), func(b *testing.B) {
+				warmBatches(b, size, latency)
+			})
+		}
 	}
+}
+
+func warmBatches(b *testing.B, size int, latency time.Duration) {
+	w := newWorld(b, latency)
+	e := startEmulator(b, w.env)
+	e.batch(b, benchBatch("cold", size, time.Now())...)
+	pid := e.runtimePID(b)
+	before, err := readStat(pid)
+	if err != nil {
+		b.Fatal(err)
+	}
+	logMark := e.stdout.Len()
+
+	b.ResetTimer()
+	for i := range b.N {
+		b.StopTimer()
+		records := benchBatch(fmt.Sprintf("%d", i), size, time.Now())
+		b.StartTimer()
+		resp, _ := e.batchResponse(b, records...)
+		if len(resp.BatchItemFailures) != 0 {
+			b.Fatalf("failures: %+v", resp.BatchItemFailures)
+		}
+	}
+	b.StopTimer()
+	e.waitForBatchLines(b, logMark, b.N)
+
+	after, err := readStat(pid)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rss, err := peakRSS(pid)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cpu := float64(time.Duration(after.cpu-before.cpu)*clockTick) / float64(time.Millisecond) / float64(b.N)
+	logBytes := float64(functionLogBytes(e.stdout.String()[logMark:])) / float64(b.N)
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/batch")
+	b.ReportMetric(cpu, "cpu-ms/batch")
+	b.ReportMetric(cpu/float64(size), "cpu-ms/record")
+	b.ReportMetric(logBytes, "log-B/batch")
+	b.ReportMetric(logBytes/float64(size), "log-B/record")
+	b.ReportMetric(float64(rss)/(1<<20), "peak-RSS-MiB")
 }
 
 // BenchmarkEmulatorColdStart starts a fresh emulator per iteration and sends

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"net/http"
 	"reflect"
@@ -475,21 +476,31 @@ type emfRoot struct {
 // maxEMFDimensions is the most dimensions EMF allows in one dimension set.
 const maxEMFDimensions = 30
 
-// assertEMF checks that every record line of logs is an Embedded Metric
-// Format document as CloudWatch Logs reads it from the function's stdout:
-// _aws at the top level with a Timestamp in whole milliseconds within [from,
-// to], one directive in contract.MetricNamespace whose dimension sets each
-// name the function and top-level string members, the function's being
-// functionName, and contract.MetricRecords counting 1 in Count. It returns
-// how many record lines it checked.
+// assertEMF checks the metrics lines of logs as CloudWatch Logs reads them
+// from the function's stdout: each is an Embedded Metric Format document with
+// _aws at the top level, a Timestamp in whole milliseconds within [from, to],
+// one directive in contract.MetricNamespace whose dimension sets each name
+// the function and top-level string members, the function's being
+// functionName, and contract.MetricRecords in Count; record lines are not
+// EMF documents; and the metrics lines count, outcome by outcome, what the
+// record lines say. It returns how many record lines it checked.
 func assertEMF(tb testing.TB, logs []map[string]any, from, to time.Time) int {
 	tb.Helper()
+	records, counted := map[string]float64{}, map[string]float64{}
 	n := 0
 	for _, l := range logs {
-		if l["msg"] != "record" {
+		switch l["msg"] {
+		case "record":
+			n++
+			records[fmt.Sprint(l[contract.DimensionOutcome], "/", l[contract.DimensionReason])]++
+			if l["_aws"] != nil {
+				tb.Errorf("record line is an EMF document: %v", l)
+			}
+			continue
+		case "metrics":
+		default:
 			continue
 		}
-		n++
 		raw, err := json.Marshal(l["_aws"])
 		if err != nil {
 			tb.Fatal(err)
@@ -498,7 +509,7 @@ func assertEMF(tb testing.TB, logs []map[string]any, from, to time.Time) int {
 		dec := json.NewDecoder(bytes.NewReader(raw))
 		dec.DisallowUnknownFields()
 		if l["_aws"] == nil || dec.Decode(&root) != nil || root.Timestamp == nil {
-			tb.Errorf("record line has no top-level _aws with a Timestamp: %v", l)
+			tb.Errorf("metrics line has no top-level _aws with a Timestamp: %v", l)
 			continue
 		}
 		if ts := *root.Timestamp; ts != math.Trunc(ts) || ts < float64(from.UnixMilli()) || ts > float64(to.UnixMilli()) {
@@ -534,9 +545,14 @@ func assertEMF(tb testing.TB, logs []map[string]any, from, to time.Time) int {
 		if len(dir.Metrics) != 1 || dir.Metrics[0].Name != contract.MetricRecords || dir.Metrics[0].Unit != "Count" {
 			tb.Errorf("metrics %+v, want one %s in Count", dir.Metrics, contract.MetricRecords)
 		}
-		if v, ok := l[contract.MetricRecords].(float64); !ok || v != 1 {
-			tb.Errorf("metric member %s = %v, want the number 1: %v", contract.MetricRecords, l[contract.MetricRecords], l)
+		v, ok := l[contract.MetricRecords].(float64)
+		if !ok || v < 1 || v != math.Trunc(v) {
+			tb.Errorf("metric member %s = %v, want a whole count: %v", contract.MetricRecords, l[contract.MetricRecords], l)
 		}
+		counted[fmt.Sprint(l[contract.DimensionOutcome], "/", l[contract.DimensionReason])] += v
+	}
+	if !maps.Equal(records, counted) {
+		tb.Errorf("metrics lines count %v by outcome/reason, record lines %v", counted, records)
 	}
 	return n
 }

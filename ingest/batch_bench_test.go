@@ -11,26 +11,24 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/webhook-ingest/webhook-ingest/ingest"
 	"github.com/webhook-ingest/webhook-ingest/internal/s3test"
 )
 
-// sequentialNsPerBatch holds the Concurrency 1 result of each latency, so
-// that the concurrent run beside it can report its speedup.
-var sequentialNsPerBatch = map[time.Duration]float64{}
-
-// BenchmarkBatch stores batches of 10 × 1 KiB generic records through a real
-// S3 protocol peer that adds latency to every request, concurrently
-// (Concurrency 10) and one record after another (Concurrency 1). With +20 ms
-// per request the concurrent batch should take about one request's latency,
-// the sequential one ten. Allocations include the in-process gofakes3
+// BenchmarkBatch stores batches of 10, 100 and 1,000 × 1 KiB generic
+// records through a real S3 protocol peer that adds latency to every
+// request, with the handler's default concurrency and connection pool. With
+// +20 ms per request a batch of up to DefaultConcurrency records should take
+// about one request's latency. Allocations include the in-process gofakes3
 // server's.
 func BenchmarkBatch(b *testing.B) {
-	const records, size = 10, 1024
-	for _, latency := range []time.Duration{0, 20 * time.Millisecond} {
-		for _, concurrency := range []int{1, 10} {
-			b.Run(fmt.Sprintf("s3=+%dms/concurrency=%d", latency.Milliseconds(), concurrency), func(b *testing.B) {
+	const size = 1024
+	body := `{"pad":"` + strings.Repeat("x", size-len(`{"pad":""}`)) + `"}`
+	for _, records := range []int{10, 100, 1000} {
+		for _, latency := range []time.Duration{0, 20 * time.Millisecond} {
+			b.Run(fmt.Sprintf("batch=%d/s3=+%dms", records, latency.Milliseconds()), func(b *testing.B) {
 				srv := s3test.Start(b, func(next http.Handler) http.Handler {
 					return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 						time.Sleep(latency)
@@ -38,18 +36,15 @@ func BenchmarkBatch(b *testing.B) {
 					})
 				})
 				p := &ingest.Processor{
-					S3:           srv.Client(ingest.S3Options),
+					S3:           srv.Client(ingest.S3Options, withPool),
 					Bucket:       srv.Bucket,
 					Receivers:    testReceivers(b),
 					FunctionName: testFunction,
 					Logger:       slog.New(slog.NewJSONHandler(io.Discard, nil)),
-					Concurrency:  concurrency,
 				}
-				body := strings.Repeat("x", size-len(`{"pad":""}`))
-				body = `{"pad":"` + body + `"}`
 				ctx := context.Background()
 				b.ReportAllocs()
-				b.SetBytes(records * size)
+				b.SetBytes(int64(records * size))
 				b.ResetTimer()
 				for i := range b.N {
 					b.StopTimer()
@@ -68,18 +63,14 @@ func BenchmarkBatch(b *testing.B) {
 				b.StopTimer()
 				perBatch := float64(b.Elapsed().Nanoseconds()) / float64(b.N)
 				b.ReportMetric(perBatch/1e6, "ms/batch")
-				switch concurrency {
-				case 1:
-					sequentialNsPerBatch[latency] = perBatch
-				default:
-					if seq, ok := sequentialNsPerBatch[latency]; ok {
-						b.ReportMetric(seq/perBatch, "x-faster-than-sequential")
-					}
-				}
+				b.ReportMetric(float64(records)/(perBatch/1e9), "records/s")
 			})
 		}
 	}
 }
+
+// withPool gives an S3 client the handler's connection pool.
+func withPool(o *s3.Options) { o.HTTPClient = ingest.HTTPClient(ingest.DefaultConcurrency) }
 
 // BenchmarkBatchOutcomes prices each way a batch of 10 × 1 KiB generic
 // records can end, against an S3 that adds latency to every request:
@@ -101,7 +92,7 @@ func BenchmarkBatchOutcomes(b *testing.B) {
 					})
 				})
 				p := &ingest.Processor{
-					S3:           srv.Client(ingest.S3Options),
+					S3:           srv.Client(ingest.S3Options, withPool),
 					Bucket:       srv.Bucket,
 					Receivers:    testReceivers(b),
 					Quarantine:   outcome != ingest.Rejected,

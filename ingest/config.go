@@ -53,6 +53,15 @@ func Load(ctx context.Context, awsCfg aws.Config, getenv func(string) string, lo
 	if function == "" {
 		return nil, configErrorf("%s is not set: Lambda sets it; outside Lambda set it to a name for the metrics", contract.EnvFunctionName)
 	}
+	concurrency := DefaultConcurrency
+	if v := getenv(contract.EnvConcurrency); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > contract.MaxConcurrency {
+			return nil, configErrorf("%s = %q is not a whole number between 1 and %d", contract.EnvConcurrency, v, contract.MaxConcurrency)
+		}
+		concurrency = n
+	}
+	awsCfg.HTTPClient = HTTPClient(concurrency)
 	quarantine := false
 	if v := getenv(contract.EnvQuarantine); v != "" {
 		var err error
@@ -104,6 +113,7 @@ func Load(ctx context.Context, awsCfg aws.Config, getenv func(string) string, lo
 		Bucket:       bucket,
 		Receivers:    receivers,
 		Quarantine:   quarantine,
+		Concurrency:  concurrency,
 		FunctionName: function,
 		Logger:       logger,
 	}
@@ -112,7 +122,7 @@ func Load(ctx context.Context, awsCfg aws.Config, getenv func(string) string, lo
 		p.Publisher = &handoff.Publisher{Client: eventbridge.NewFromConfig(awsCfg, EventBridgeOptions), BusName: bus}
 	}
 	logger.LogAttrs(ctx, slog.LevelInfo, "configuration loaded",
-		slog.String("bucket", bucket), slog.Any("sources", described), slog.String("event_bus", bus), slog.Bool("quarantine", quarantine),
+		slog.String("bucket", bucket), slog.Any("sources", described), slog.String("event_bus", bus), slog.Bool("quarantine", quarantine), slog.Int("concurrency", concurrency),
 		slog.String(contract.DimensionFunction, function))
 	return p, nil
 }

@@ -417,3 +417,23 @@ func TestLoadQuarantine(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadConcurrency checks the records in flight: the default, or what the
+// environment says.
+func TestLoadConcurrency(t *testing.T) {
+	srv := newSSM(t)
+	for value, want := range map[string]int{"": DefaultConcurrency, "1": 1, "250": 250, "1000": 1000} {
+		vars := map[string]string{
+			contract.EnvBucket:      testBucket,
+			contract.EnvSources:     sourcesJSON(t, envSource{"orders", "generic", ordersParam}),
+			contract.EnvConcurrency: value,
+		}
+		p, err := Load(context.Background(), awsConfig(srv.URL), env(vars), slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatalf("%s=%q: %v", contract.EnvConcurrency, value, err)
+		}
+		if p.Concurrency != want {
+			t.Errorf("%s=%q: Concurrency = %d, want %d", contract.EnvConcurrency, value, p.Concurrency, want)
+		}
+	}
+}

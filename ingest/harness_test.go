@@ -223,8 +223,14 @@ func outcomes(t testing.TB, records []events.SQSMessage, resp events.SQSEventRes
 			if _, dup := byID[l.MessageID]; dup {
 				t.Fatalf("message %q has two outcome lines", l.MessageID)
 			}
+			if l.Key == "" && (l.Outcome == "stored" || l.Outcome == "duplicate" || l.Outcome == "conflict") {
+				// Logged only when it is not just the source and the id.
+				l.Key = l.Source + "/" + l.WebhookID
+			}
 			byID[l.MessageID] = l
 			counts[l.Outcome]++
+		case "metrics":
+			// checkEMF holds them to the record lines.
 		case "batch":
 			batches++
 			if l.Records != len(records) || l.Stored != counts["stored"] || l.Duplicate != counts["duplicate"] ||

@@ -1,17 +1,23 @@
 package ingest
 
 import (
+	"cmp"
+	"context"
 	"encoding/json"
 	"log/slog"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/webhook-ingest/webhook-ingest/contract"
 )
 
-// The record log line is also a CloudWatch Embedded Metric Format document:
-// CloudWatch Logs turns it into a count of 1 in contract.MetricRecords, with
-// no API call from the function (see Processor.Logger for the logger it
-// needs).
+// The handler's metrics are CloudWatch Embedded Metric Format documents that
+// it logs once per batch: one line per source, outcome and reason code the
+// batch produced, whose contract.MetricRecords member counts the records.
+// CloudWatch Logs turns them into metrics with no API call from the function
+// (see Processor.Logger for the logger it needs). One document carries one
+// value per dimension, hence one line per group.
 
 // emfDirective is one MetricDirective of the EMF specification.
 type emfDirective struct {
@@ -25,8 +31,8 @@ type emfMetric struct {
 	Unit string
 }
 
-// emfDirectives holds the encoded CloudWatchMetrics of a record line, indexed
-// by whether the record's source is configured and whether it has a reason
+// emfDirectives holds the encoded CloudWatchMetrics of a metrics line,
+// indexed by whether its source is configured and whether it has a reason
 // code. They never change, so they are encoded once.
 var emfDirectives = func() (d [2][2]json.RawMessage) {
 	for _, source := range []bool{false, true} {
@@ -37,8 +43,8 @@ var emfDirectives = func() (d [2][2]json.RawMessage) {
 	return d
 }()
 
-// encodeDirective returns the CloudWatchMetrics value of a record line, with
-// the dimension sets of contract.MetricRecords.
+// encodeDirective returns the CloudWatchMetrics value of a metrics line,
+// with the dimension sets of contract.MetricRecords.
 func encodeDirective(source, reason bool) json.RawMessage {
 	fn := contract.DimensionFunction
 	sets := [][]string{{fn, contract.DimensionOutcome}}
@@ -69,18 +75,46 @@ func index(b bool) int {
 	return 0
 }
 
-// metricAttrs returns the EMF members of r's log line, for a line written at
-// now: the function's name, and the metadata and value of the metric. The
-// other dimension values are fields the line has anyway; the source is one
-// only when configured (see contract.MetricRecords).
-func (p *Processor) metricAttrs(r result, now time.Time) []slog.Attr {
-	_, configured := p.Receivers[r.source]
-	return []slog.Attr{
-		slog.String(contract.DimensionFunction, p.FunctionName),
-		slog.Group("_aws",
-			slog.Int64("Timestamp", now.UnixMilli()),
-			slog.Any("CloudWatchMetrics", emfDirectives[index(configured)][index(r.code != "")]),
-		),
-		slog.Int(contract.MetricRecords, 1),
+// metricGroup is what the records counted in one metrics line share. Source
+// is "" for a record whose source is not configured, so that a message
+// naming any source it likes cannot create metrics.
+type metricGroup struct {
+	source  string
+	outcome Outcome
+	code    string
+}
+
+func (p *Processor) groupOf(r result) metricGroup {
+	g := metricGroup{outcome: r.outcome, code: r.code}
+	if _, configured := p.Receivers[r.source]; configured {
+		g.source = r.source
+	}
+	return g
+}
+
+// logMetrics writes one metrics line per group of counts, in a fixed order,
+// stamped now.
+func (p *Processor) logMetrics(ctx context.Context, counts map[metricGroup]int, now time.Time) {
+	groups := slices.SortedFunc(maps.Keys(counts), func(a, b metricGroup) int {
+		return cmp.Or(cmp.Compare(a.source, b.source), cmp.Compare(a.outcome, b.outcome), cmp.Compare(a.code, b.code))
+	})
+	for _, g := range groups {
+		attrs := make([]slog.Attr, 0, 6)
+		attrs = append(attrs, slog.String(contract.DimensionFunction, p.FunctionName))
+		if g.source != "" {
+			attrs = append(attrs, slog.String(contract.DimensionSource, g.source))
+		}
+		attrs = append(attrs, slog.String(contract.DimensionOutcome, string(g.outcome)))
+		if g.code != "" {
+			attrs = append(attrs, slog.String(contract.DimensionReason, g.code))
+		}
+		attrs = append(attrs,
+			slog.Group("_aws",
+				slog.Int64("Timestamp", now.UnixMilli()),
+				slog.Any("CloudWatchMetrics", emfDirectives[index(g.source != "")][index(g.code != "")]),
+			),
+			slog.Int(contract.MetricRecords, counts[g]),
+		)
+		p.logger().LogAttrs(ctx, slog.LevelInfo, "metrics", attrs...)
 	}
 }

@@ -30,18 +30,37 @@ type emfDoc struct {
 }
 
 // checkEMF checks every line of a batch's log, written by p, against the
-// Embedded Metric Format specification and the metrics contract: each record
-// line is an EMF document counting 1 in contract.MetricRecords at a time
-// between from and to, with the dimension sets contract documents, each
-// naming top-level string members, the function dimension's being p's
-// FunctionName; other lines are not EMF documents. No line has two fields
-// whose names differ only in case, which case-insensitive readers (Go's
-// encoding/json among them) would confuse.
+// Embedded Metric Format specification and the metrics contract: each
+// metrics line is an EMF document, stamped between from and to, counting in
+// contract.MetricRecords the records of one source (if configured), outcome
+// and reason code, with the dimension sets contract documents, each naming
+// top-level string members, the function dimension's being p's
+// FunctionName; the counts of the metrics lines are exactly those of the
+// record lines, group by group; other lines are not EMF documents. No line
+// has two fields whose names differ only in case, which case-insensitive
+// readers (Go's encoding/json among them) would confuse.
 func checkEMF(t testing.TB, log []byte, p *ingest.Processor, from, to time.Time) {
 	t.Helper()
 	if p.FunctionName == "" {
 		t.Fatal("the Processor has no FunctionName: its metrics would have an empty dimension value")
 	}
+	type group struct{ source, outcome, code string }
+	groupOf := func(line map[string]any) group {
+		g := group{}
+		g.source, _ = line[contract.DimensionSource].(string)
+		if _, configured := p.Receivers[g.source]; !configured {
+			g.source = ""
+		}
+		g.outcome, _ = line[contract.DimensionOutcome].(string)
+		g.code, _ = line[contract.DimensionReason].(string)
+		return g
+	}
+	records, counted := map[group]int64{}, map[group]int64{}
+	defer func() {
+		if !maps.Equal(records, counted) {
+			t.Errorf("metrics lines count %v, record lines %v", counted, records)
+		}
+	}()
 	for raw := range bytes.Lines(log) {
 		checkUniqueKeys(t, raw)
 		var line map[string]any
@@ -54,14 +73,17 @@ func checkEMF(t testing.TB, log []byte, p *ingest.Processor, from, to time.Time)
 		if err := json.Unmarshal(raw, &doc); err != nil {
 			t.Fatalf("_aws of %s: %v", raw, err)
 		}
-		if line["msg"] != "record" {
+		if line["msg"] == "record" {
+			records[groupOf(line)]++
+		}
+		if line["msg"] != "metrics" {
 			if doc.AWS != nil {
-				t.Errorf("non-record line is an EMF document: %s", raw)
+				t.Errorf("a %v line is an EMF document: %s", line["msg"], raw)
 			}
 			continue
 		}
 		if doc.AWS == nil || doc.AWS.Timestamp == nil {
-			t.Fatalf("record line has no _aws.Timestamp: %s", raw)
+			t.Fatalf("metrics line has no _aws.Timestamp: %s", raw)
 		}
 		ms, err := doc.AWS.Timestamp.Int64()
 		if err != nil || ms < from.UnixMilli() || ms > to.UnixMilli() {
@@ -77,8 +99,14 @@ func checkEMF(t testing.TB, log []byte, p *ingest.Processor, from, to time.Time)
 		if len(dir.Metrics) != 1 || dir.Metrics[0].Name != contract.MetricRecords || dir.Metrics[0].Unit != "Count" {
 			t.Errorf("metrics %+v, want one %s in Count", dir.Metrics, contract.MetricRecords)
 		}
-		if v, ok := line[contract.MetricRecords].(json.Number); !ok || v.String() != "1" {
-			t.Errorf("metric member %s = %v, want 1: %s", contract.MetricRecords, line[contract.MetricRecords], raw)
+		n, err := line[contract.MetricRecords].(json.Number).Int64()
+		if err != nil || n < 1 {
+			t.Errorf("metric member %s = %v, want a whole count: %s", contract.MetricRecords, line[contract.MetricRecords], raw)
+		}
+		if g := groupOf(line); counted[g] != 0 {
+			t.Errorf("two metrics lines for %+v", g)
+		} else {
+			counted[g] = n
 		}
 
 		outcome, _ := line[contract.DimensionOutcome].(string)

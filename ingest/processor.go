@@ -14,7 +14,10 @@ import (
 
 // Defaults for the Processor's tuning fields.
 const (
-	DefaultConcurrency    = 10
+	// DefaultConcurrency bounds the records in flight (see contract).
+	DefaultConcurrency = contract.DefaultConcurrency
+	// DefaultDeadlineMargin is the most a batch keeps back before its
+	// deadline.
 	DefaultDeadlineMargin = time.Second
 )
 
@@ -36,16 +39,20 @@ type Processor struct {
 	// Publisher, when not nil, receives one hand-off event per stored or
 	// duplicate record; a record whose event it fails to publish is retried.
 	Publisher *handoff.Publisher
-	// Logger receives one line per record and one per batch (default
-	// slog.Default()). Each record line carries the record's metrics in
-	// CloudWatch Embedded Metric Format, which CloudWatch extracts only from
-	// top-level JSON members: give it a slog.JSONHandler writing to stdout,
-	// with no group.
+	// Logger receives one line per record, the batch's metrics lines and
+	// one batch line (default slog.Default()). The metrics are in CloudWatch
+	// Embedded Metric Format, which CloudWatch extracts only from top-level
+	// JSON members: give it a slog.JSONHandler writing to stdout, with no
+	// group.
 	Logger *slog.Logger
-	// Concurrency bounds the records of one batch in flight (default 10).
+	// Concurrency bounds the records of one batch in flight: a batch runs
+	// min(its size, Concurrency) at once (default DefaultConcurrency). Give
+	// the S3 client a connection pool as large (see HTTPClient).
 	Concurrency int
-	// DeadlineMargin is how long before the invocation deadline records
-	// still running are given up and reported for retry (default 1s).
+	// DeadlineMargin is the most time before the invocation deadline at
+	// which records still running are given up and reported for retry
+	// (default 1s). The margin is never more than a tenth of the time the
+	// batch has, so that a short timeout still leaves time to work.
 	DeadlineMargin time.Duration
 }
 
@@ -75,9 +82,11 @@ func (p *Processor) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSE
 	done := make([]bool, n)
 	var out events.SQSEventResponse
 	counts := make(map[Outcome]int, len(contract.Outcomes))
+	groups := make(map[metricGroup]int)
 	finish := func(r result) {
 		done[r.index] = true
 		counts[r.outcome]++
+		groups[p.groupOf(r)]++
 		if r.outcome == Retry {
 			out.BatchItemFailures = append(out.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: ev.Records[r.index].MessageId})
 		}
@@ -111,6 +120,7 @@ collect:
 		}
 	}
 
+	p.logMetrics(ctx, groups, time.Now())
 	attrs := make([]slog.Attr, 0, len(contract.Outcomes)+2)
 	attrs = append(attrs, slog.Int("records", n))
 	for _, o := range contract.Outcomes {
@@ -121,8 +131,10 @@ collect:
 	return out, nil
 }
 
-// workContext returns the context records run under: ctx, ending
-// DeadlineMargin before ctx's deadline when it has one.
+// workContext returns the context records run under: ctx, ending a margin
+// before ctx's deadline when it has one: DeadlineMargin, or a tenth of the
+// time left if that is less. The margin is the time to write the lines and
+// return the response, a few milliseconds, with room for a slow moment.
 func (p *Processor) workContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	deadline, ok := ctx.Deadline()
 	if !ok {
@@ -132,6 +144,7 @@ func (p *Processor) workContext(ctx context.Context) (context.Context, context.C
 	if margin <= 0 {
 		margin = DefaultDeadlineMargin
 	}
+	margin = min(margin, time.Until(deadline)/10)
 	return context.WithDeadline(ctx, deadline.Add(-margin))
 }
 
@@ -170,8 +183,9 @@ func (p *Processor) logger() *slog.Logger {
 // log lines.
 const maxLoggedValue = 256
 
-// logRecord writes the one outcome line of a record, which also carries its
-// metrics. It names the record, never its body, signature or any secret.
+// logRecord writes the one outcome line of a record. It names the record,
+// never its body, signature or any secret. The key is left out when it is
+// just the source and the id.
 func (p *Processor) logRecord(ctx context.Context, rec *events.SQSMessage, r result) {
 	attrs := make([]slog.Attr, 0, 14)
 	attrs = append(attrs,
@@ -189,7 +203,7 @@ func (p *Processor) logRecord(ctx context.Context, rec *events.SQSMessage, r res
 		attrs = append(attrs, slog.String("warning", r.warning))
 		level = slog.LevelWarn
 	}
-	if r.key != "" {
+	if r.key != "" && r.key != r.source+"/"+r.id {
 		attrs = append(attrs, slog.String("key", r.key))
 	}
 	if r.quarantined != "" {
@@ -198,7 +212,6 @@ func (p *Processor) logRecord(ctx context.Context, rec *events.SQSMessage, r res
 	if r.handedOff {
 		attrs = append(attrs, slog.Bool("published", r.published))
 	}
-	attrs = append(attrs, p.metricAttrs(r, time.Now())...)
 	p.logger().LogAttrs(ctx, level, "record", attrs...)
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/webhook-ingest/webhook-ingest/contract"
+	"github.com/webhook-ingest/webhook-ingest/ingest"
 	"github.com/webhook-ingest/webhook-ingest/internal/eventbridgetest"
 )
 
@@ -56,7 +57,28 @@ func TestPropertyQueueDrains(t *testing.T) {
 	for i := range iterations {
 		s1, s2 := rng.Uint64(), rng.Uint64()
 		t.Run(strconv.Itoa(i), func(t *testing.T) {
-			runQueue(t, rand.New(rand.NewPCG(s1, s2)))
+			runQueue(t, rand.New(rand.NewPCG(s1, s2)), 10, 5+int(s1%40))
+		})
+	}
+}
+
+// TestPropertyLargeBatches runs the same property with batches of up to
+// 100 and 1,000 records, where records run DefaultConcurrency at a time and
+// the deadline cuts off more of them.
+func TestPropertyLargeBatches(t *testing.T) {
+	seed := uint64(time.Now().UnixNano())
+	if s := os.Getenv("INGEST_PROPERTY_SEED"); s != "" {
+		var err error
+		if seed, err = strconv.ParseUint(s, 10, 64); err != nil {
+			t.Fatalf("INGEST_PROPERTY_SEED: %v", err)
+		}
+	}
+	t.Logf("seed %d (replay with INGEST_PROPERTY_SEED=%d)", seed, seed)
+	rng := rand.New(rand.NewPCG(seed, 0x1a7e))
+	for _, run := range []struct{ maxBatch, webhooks int }{{100, 300}, {100, 300}, {1000, 1200}} {
+		s1, s2 := rng.Uint64(), rng.Uint64()
+		t.Run(fmt.Sprintf("batch=%d", run.maxBatch), func(t *testing.T) {
+			runQueue(t, rand.New(rand.NewPCG(s1, s2)), run.maxBatch, run.webhooks)
 		})
 	}
 }
@@ -154,10 +176,15 @@ func (f *queueFaults) wrap(next http.Handler) http.Handler {
 	})
 }
 
-func runQueue(t *testing.T, rng *rand.Rand) {
+// runQueue drains a queue of about n webhooks in batches of 1 to maxBatch
+// records.
+func runQueue(t *testing.T, rng *rand.Rand, maxBatch, n int) {
 	faults := &queueFaults{rng: rand.New(rand.NewPCG(rng.Uint64(), rng.Uint64())), rate: rng.Float64() * 0.5}
 	h := newHarness(t, faults.wrap, noSDKRetries)
 	h.proc.Concurrency = 1 + rng.IntN(10)
+	if maxBatch > 10 {
+		h.proc.Concurrency = ingest.DefaultConcurrency
+	}
 	h.proc.DeadlineMargin = 5 * time.Millisecond
 	h.proc.Quarantine = rng.IntN(4) > 0
 	var bus *eventbridgetest.Server
@@ -202,7 +229,6 @@ func runQueue(t *testing.T, rng *rand.Rand) {
 		}
 	}
 
-	n := 5 + rng.IntN(40)
 	for i := range n {
 		id := randomID(rng, i)
 		body := randomBody(rng, i)
@@ -242,10 +268,10 @@ func runQueue(t *testing.T, rng *rand.Rand) {
 	// ended quarantined or conflict.
 	quarantined := make(map[string]bool)
 	for round := 0; len(queue) > 0; round++ {
-		if round > 2000 {
+		if round > 2000+n {
 			t.Fatalf("queue did not drain: %d messages left after %d batches", len(queue), round)
 		}
-		size := min(len(queue), 1+rng.IntN(10))
+		size := min(len(queue), 1+rng.IntN(maxBatch))
 		batch := slices.Clone(queue[:size])
 		queue = queue[size:]
 

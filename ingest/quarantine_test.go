@@ -301,10 +301,11 @@ func TestProcessAndCheck(t *testing.T) {
 	good := message("m-1", body, now, genericAttrs("evt-1", "t", body))
 	bad := withAttr(message("m-2", body, now, genericAttrs("evt-2", "t", body)), contract.AttrSignature, "zz")
 
-	if r := h.proc.Check(&good); r.Outcome != ingest.Stored || r.Key != "orders/evt-1" || r.ID != "evt-1" {
+	ctx := context.Background()
+	if r := h.proc.Check(ctx, &good); r.Outcome != ingest.Stored || r.Key != "orders/evt-1" || r.ID != "evt-1" {
 		t.Errorf("Check(good) = %+v", r)
 	}
-	if r := h.proc.Check(&bad); r.Outcome != ingest.Rejected || r.Code != contract.ReasonMalformedSignature {
+	if r := h.proc.Check(ctx, &bad); r.Outcome != ingest.Rejected || r.Code != contract.ReasonMalformedSignature {
 		t.Errorf("Check(bad) = %+v", r)
 	}
 	if keys := h.keys(); len(keys) != 0 {
@@ -318,5 +319,16 @@ func TestProcessAndCheck(t *testing.T) {
 	}
 	if r := h.proc.Process(context.Background(), &bad); r.Outcome != ingest.Quarantined || r.Quarantine != contract.QuarantineDir("orders", "m-2") {
 		t.Errorf("Process(bad) = %+v", r)
+	}
+	if r := h.proc.Check(ctx, &good); r.Outcome != ingest.Duplicate || r.Key != "orders/evt-1" {
+		t.Errorf("Check(good) once stored = %+v, want duplicate", r)
+	}
+	other := message("m-3", `{"v":2}`, now, genericAttrs("evt-1", "t", `{"v":2}`))
+	before := len(h.keys())
+	if r := h.proc.Check(ctx, &other); r.Outcome != ingest.Conflict || r.Code != contract.ReasonConflict {
+		t.Errorf("Check(other body) = %+v, want conflict", r)
+	}
+	if n := len(h.keys()); n != before {
+		t.Errorf("Check of a conflict wrote %d objects", n-before)
 	}
 }

@@ -2,8 +2,11 @@ package ingest
 
 import (
 	"context"
+	"crypto/sha256"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/webhook-ingest/webhook-ingest/contract"
 )
 
 // Result is how one record ended, as Process and Check report it.
@@ -27,13 +30,25 @@ func (p *Processor) Process(ctx context.Context, rec *events.SQSMessage) Result 
 	return p.process(ctx, 0, rec).export()
 }
 
-// Check runs the checks of Process on rec and writes nothing. The Result is
-// Stored with the Key the record would be stored at, or Rejected with the
-// check it fails.
-func (p *Processor) Check(rec *events.SQSMessage) Result {
+// Check runs the checks of Process on rec and writes nothing: it reads what
+// the record's key holds to tell how storing it would end. The Result is
+// Stored with the Key the record would be stored at, Duplicate or Conflict
+// when the key holds the same or another body, Rejected with the check the
+// record fails, or Retry when the key could not be read.
+func (p *Processor) Check(ctx context.Context, rec *events.SQSMessage) Result {
 	res := newResult(0, rec)
-	if v := p.judge(rec, &res); v.failed() {
+	v := p.judge(rec, &res)
+	if v.failed() {
 		return res.end(Rejected, v.code, v.reason).export()
 	}
-	return res.end(Stored, "", "").export()
+	exists, same, err := p.holds(ctx, res.key, v.body, sha256.Sum256(v.body))
+	switch {
+	case err != nil:
+		return res.end(Retry, contract.ReasonDuplicateCheckFailed, s3Reason("HeadObject", err)).export()
+	case !exists:
+		return res.end(Stored, "", "").export()
+	case same:
+		return res.end(Duplicate, "", "").export()
+	}
+	return res.end(Conflict, contract.ReasonConflict, reasonConflict).export()
 }

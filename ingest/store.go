@@ -64,30 +64,42 @@ func isPreconditionFailed(err error) bool {
 	return errors.As(err, &respErr) && respErr.HTTPStatusCode() == http.StatusPreconditionFailed
 }
 
-// compare tells a duplicate from a conflict once res.key is taken: the
-// stored object's body digest (contract.MetaBodySHA256) against this body's.
-// An object stored without the digest is compared by its ETag, the MD5 of a
-// single-part upload to a bucket encrypted with S3-managed keys, which is
-// how the handler stores them.
+// compare tells a duplicate from a conflict once res.key is taken.
 func (p *Processor) compare(ctx context.Context, res result, body []byte, sum [sha256.Size]byte) result {
-	out, err := p.S3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(p.Bucket), Key: aws.String(res.key)})
-	if err != nil {
-		if ctx.Err() != nil {
-			return res.end(Retry, contract.ReasonDeadline, reasonDeadline)
-		}
+	exists, same, err := p.holds(ctx, res.key, body, sum)
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return res.end(Retry, contract.ReasonDeadline, reasonDeadline)
+	case err != nil:
 		return res.end(Retry, contract.ReasonDuplicateCheckFailed, s3Reason("HeadObject", err))
-	}
-	var same bool
-	if stored, ok := out.Metadata[contract.MetaBodySHA256]; ok {
-		same = stored == hex.EncodeToString(sum[:])
-	} else {
-		md := md5.Sum(body) //nolint:gosec // G401: see the import
-		same = strings.Trim(aws.ToString(out.ETag), `"`) == hex.EncodeToString(md[:])
-	}
-	if same {
+	case !exists:
+		// Taken a moment ago, gone now (expired): the redelivery stores it.
+		return res.end(Retry, contract.ReasonDuplicateCheckFailed, "s3 HeadObject: "+res.key+" is gone after its write was refused")
+	case same:
 		return res
 	}
 	return res.end(Conflict, contract.ReasonConflict, reasonConflict)
+}
+
+// holds reports whether key holds an object, and whether its body is body,
+// whose SHA-256 is sum: by the stored object's contract.MetaBodySHA256, or,
+// on an object stored without it, by its ETag, the MD5 of a single-part
+// upload to a bucket encrypted with S3-managed keys, which is how the
+// handler stores them.
+func (p *Processor) holds(ctx context.Context, key string, body []byte, sum [sha256.Size]byte) (exists, same bool, err error) {
+	out, err := p.S3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(p.Bucket), Key: aws.String(key)})
+	var respErr *awshttp.ResponseError
+	if errors.As(err, &respErr) && respErr.HTTPStatusCode() == http.StatusNotFound {
+		return false, false, nil
+	}
+	if err != nil {
+		return false, false, err
+	}
+	if stored, ok := out.Metadata[contract.MetaBodySHA256]; ok {
+		return true, stored == hex.EncodeToString(sum[:]), nil
+	}
+	md := md5.Sum(body) //nolint:gosec // G401: see the import
+	return true, strings.Trim(aws.ToString(out.ETag), `"`) == hex.EncodeToString(md[:]), nil
 }
 
 // s3Reason describes a failed S3 call briefly: the operation, and the S3
