@@ -62,10 +62,10 @@ func TestKeys(t *testing.T) {
 }
 
 // keysError is every error Keys may return; none of them quotes a secret.
-var keysError = regexp.MustCompile(`^(no secret configured|secret on line [0-9]+: (empty secret|secret decodes to no bytes|secret is not whsec_ followed by base64: illegal base64 data at input byte [0-9]+))$`)
+var keysError = regexp.MustCompile(`^(no secret configured|secret on line [0-9]+: (empty secret|secret decodes to no bytes|secret is not whsec_ followed by base64: illegal base64 data at input byte [0-9]+|secret starts with a byte-order mark \(U\+FEFF\): save it without one|secret contains a carriage return: separate secrets with newlines \(\\n\) only))$`)
 
 func FuzzKeys(f *testing.F) {
-	for _, s := range []string{"", "\n", "a\nb", "whsec_", "whsec_AAAA\r\nwhsec_%%", testSecret("svix", 1), " \t\v\f\u00a0\u2028"} {
+	for _, s := range []string{"", "\n", "a\nb", "whsec_", "whsec_AAAA\r\nwhsec_%%", testSecret("svix", 1), " \t\v\f\u00a0\u2028", "a\rb", "\uFEFFa"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, value string) {
