@@ -106,6 +106,8 @@ func TestConfigErrors(t *testing.T) {
 		{"empty secret", "secrets", map[string]string{"secrets": `{"orders":"  \n "}`}, true, "webhook-ingest:secrets.orders is not a usable generic secret"},
 		{"bad whsec secret", "secrets", map[string]string{"sources": `[{"name":"orders","preset":"svix"}]`, "secrets": `{"orders":"` + badWhsec + `"}`}, true, "webhook-ingest:secrets.orders is not a usable svix secret"},
 		{"bad rotated whsec secret", "secrets", map[string]string{"sources": `[{"name":"orders","preset":"standard-webhooks"}]`, "secrets": `{"orders":"` + whsec("fine") + `\n` + badWhsec + `"}`}, true, "secret on line 2"},
+		{"secret with CR-only line ends", "secrets", map[string]string{"secrets": `{"orders":"new-secret\rold-secret"}`}, true, "webhook-ingest:secrets.orders is not a usable generic secret (secret on line 1: secret contains a carriage return"},
+		{"secret with a byte-order mark", "secrets", map[string]string{"secrets": `{"orders":"\ufeffa-secret"}`}, true, "webhook-ingest:secrets.orders is not a usable generic secret (secret on line 1: secret starts with a byte-order mark"},
 		{"memory too small", "memorySize", map[string]string{"memorySize": "64"}, true, "webhook-ingest:memorySize = 64 is out of range: set it between 128 and 10240"},
 		{"memory too large", "memorySize", map[string]string{"memorySize": "10241"}, true, "between 128 and 10240"},
 		{"memory not a number", "memorySize", map[string]string{"memorySize": "lots"}, true, `webhook-ingest:memorySize = "lots" is not a whole number`},
