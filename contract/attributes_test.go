@@ -86,6 +86,7 @@ func TestMessageAttributesMapping(t *testing.T) {
 			wantAttrs := map[string]attribute{
 				"source":       {"String", "orders-eu"},
 				"request-time": {"String", "${context.requestTimeEpoch}"},
+				"source-ip":    {"String", "${context.identity.sourceIp}"},
 			}
 			for attr, value := range want[name] {
 				wantAttrs[attr] = attribute{"String", value}
@@ -93,10 +94,24 @@ func TestMessageAttributesMapping(t *testing.T) {
 			if !maps.Equal(got, wantAttrs) {
 				t.Errorf("mapping = %v, want %v", got, wantAttrs)
 			}
-			if len(got) > 10 {
-				t.Errorf("%d attributes, SQS allows 10", len(got))
+			if len(got) > contract.MaxMessageAttributes {
+				t.Errorf("%d attributes, SQS allows %d", len(got), contract.MaxMessageAttributes)
 			}
 		})
+	}
+	// A custom sender maps at most four headers, so no source can exceed
+	// SQS's limit.
+	full, err := contract.Custom{SignatureHeader: "S", IDHeader: "I", TopicHeader: "T", TimestampHeader: "X", SignedContent: "{id}{timestamp}{body}"}.Preset()
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := contract.MessageAttributesMapping("orders", full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var most map[string]any
+	if err := json.Unmarshal([]byte(raw), &most); err != nil || len(most) > contract.MaxMessageAttributes {
+		t.Errorf("the largest mapping has %d attributes (%v), SQS allows %d", len(most), err, contract.MaxMessageAttributes)
 	}
 	if _, err := contract.MessageAttributesMapping("Bad Name", custom); err == nil || !strings.Contains(err.Error(), `"Bad Name"`) {
 		t.Errorf("bad source name: %v", err)

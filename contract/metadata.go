@@ -27,6 +27,8 @@ const (
 	// SentTimestamp); in UTC, formatted with ReceivedAtLayout. Parse it with
 	// time.RFC3339, which accepts any fraction of a second.
 	MetaReceivedAt = "received-at"
+	// MetaSourceIP is the address the delivery came from (AttrSourceIP).
+	MetaSourceIP = "source-ip"
 	// MetaTruncated lists, comma-separated, the names whose values were cut
 	// short.
 	MetaTruncated = "truncated"

@@ -87,6 +87,9 @@ const (
 	ReasonMissingAttribute = "missing_attribute"
 	// ReasonUnusableID: the delivery id is empty or blank.
 	ReasonUnusableID = "unusable_id"
+	// ReasonSourceNotAllowed: the request came from an address outside the
+	// source's allowedCidrs.
+	ReasonSourceNotAllowed = "source_not_allowed"
 )
 
 // ReasonConflict is the reason code of conflict records: the key of the
@@ -123,7 +126,7 @@ var SignatureReasons = []string{
 // metrics (the dashboard) iterate them, so that a new code shows up without
 // naming it.
 var (
-	RejectReasons = append(slices.Clip(SignatureReasons), ReasonUnknownSource, ReasonMissingAttribute, ReasonUnusableID)
+	RejectReasons = append(slices.Clip(SignatureReasons), ReasonUnknownSource, ReasonMissingAttribute, ReasonUnusableID, ReasonSourceNotAllowed)
 	RetryReasons  = []string{ReasonStoreFailed, ReasonDuplicateCheckFailed, ReasonQuarantineFailed, ReasonPublishFailed, ReasonDeadline, ReasonPanic}
 )
 

@@ -2,6 +2,7 @@ package contract
 
 import (
 	"fmt"
+	"net/netip"
 	"time"
 )
 
@@ -18,7 +19,15 @@ type Source struct {
 	// keeping them in the quarantine; unset or true keeps them when the
 	// stack has a quarantine.
 	Quarantine *bool `json:"quarantine,omitempty"`
+	// AllowedCIDRs, when set, are the only address ranges the source's
+	// requests may come from (AttrSourceIP); others fail with
+	// ReasonSourceNotAllowed.
+	AllowedCIDRs []string `json:"allowedCidrs,omitempty"`
 }
+
+// maxAllowedCIDRs bounds a source's address ranges: the list travels in the
+// handler's environment, which Lambda caps at 4 KB.
+const maxAllowedCIDRs = 50
 
 // Quarantines reports whether the source keeps its failed records, given
 // whether the stack has a quarantine.
@@ -32,6 +41,28 @@ type ResolvedSource struct {
 	Source    Source
 	Preset    Preset
 	Tolerance time.Duration
+	// Allowed are the parsed AllowedCIDRs; nil allows every address.
+	Allowed []netip.Prefix
+}
+
+// Allows reports whether a request from addr, an AttrSourceIP value, may
+// reach the source: always when it has no AllowedCIDRs, else only when addr
+// is an address within one of them.
+func (r ResolvedSource) Allows(addr string) bool {
+	if len(r.Allowed) == 0 {
+		return true
+	}
+	a, err := netip.ParseAddr(addr)
+	if err != nil {
+		return false
+	}
+	a = a.Unmap()
+	for _, p := range r.Allowed {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
 }
 
 // Name returns the source's name.
@@ -82,7 +113,31 @@ func (s Source) Resolve() (ResolvedSource, error) {
 	if s.ToleranceSeconds > 0 {
 		tolerance = time.Duration(s.ToleranceSeconds) * time.Second
 	}
-	return ResolvedSource{Source: s, Preset: p, Tolerance: tolerance}, nil
+	allowed, err := parseCIDRs(s.AllowedCIDRs)
+	if err != nil {
+		return ResolvedSource{}, fmt.Errorf("source %q: %w", s.Name, err)
+	}
+	return ResolvedSource{Source: s, Preset: p, Tolerance: tolerance, Allowed: allowed}, nil
+}
+
+// parseCIDRs parses a source's allowedCidrs: IPv4 or IPv6 ranges in CIDR
+// notation with no host bits set, so that what is written is what is meant.
+func parseCIDRs(cidrs []string) ([]netip.Prefix, error) {
+	if len(cidrs) > maxAllowedCIDRs {
+		return nil, fmt.Errorf("allowedCidrs lists %d ranges, more than %d: merge them into wider ones", len(cidrs), maxAllowedCIDRs)
+	}
+	var out []netip.Prefix
+	for i, c := range cidrs {
+		p, err := netip.ParsePrefix(c)
+		if err != nil {
+			return nil, fmt.Errorf("allowedCidrs[%d] %q is not a range such as 192.0.2.0/24 or 2001:db8::/32", i, c)
+		}
+		if p != p.Masked() {
+			return nil, fmt.Errorf("allowedCidrs[%d] %q has host bits set: write %s", i, c, p.Masked())
+		}
+		out = append(out, p)
+	}
+	return out, nil
 }
 
 // SourceError is what is wrong with one source of a list: Index is its

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -79,7 +80,7 @@ func TestResolve(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if r.Preset.Name != tc.wantPreset || r.Tolerance != tc.wantTolerance || r.Source != tc.source || r.Name() != tc.source.Name {
+			if r.Preset.Name != tc.wantPreset || r.Tolerance != tc.wantTolerance || !reflect.DeepEqual(r.Source, tc.source) || r.Name() != tc.source.Name {
 				t.Errorf("Resolve = %+v; want preset %q, tolerance %s, source %+v", r, tc.wantPreset, tc.wantTolerance, tc.source)
 			}
 			if _, err := contract.NewVerifier(r.Preset.Scheme, secretFor(r.Preset.Scheme), r.Tolerance); err != nil {
@@ -116,7 +117,7 @@ func TestResolveSources(t *testing.T) {
 					t.Fatalf("ResolveSources = %d sources, %v", len(got), err)
 				}
 				for i, r := range got {
-					if r.Source != tc.sources[i] {
+					if !reflect.DeepEqual(r.Source, tc.sources[i]) {
 						t.Errorf("[%d] = %+v, want %+v", i, r.Source, tc.sources[i])
 					}
 				}
@@ -133,5 +134,59 @@ func TestResolveSources(t *testing.T) {
 				t.Errorf("Error() = %q, want %q", err, want)
 			}
 		})
+	}
+}
+
+func TestAllowedCIDRs(t *testing.T) {
+	many := make([]string, 51)
+	for i := range many {
+		many[i] = fmt.Sprintf("10.0.%d.0/24", i)
+	}
+	for _, tc := range []struct {
+		cidrs   []string
+		wantErr string
+	}{
+		{[]string{"192.0.2.0/24", "2001:db8::/32"}, ""},
+		{[]string{"192.0.2.1/32"}, ""},
+		{[]string{"192.0.2.0"}, `allowedCidrs[0] "192.0.2.0" is not a range such as 192.0.2.0/24`},
+		{[]string{"192.0.2.0/24", "192.0.2.7/24"}, `allowedCidrs[1] "192.0.2.7/24" has host bits set: write 192.0.2.0/24`},
+		{many, "allowedCidrs lists 51 ranges, more than 50"},
+	} {
+		_, err := contract.Source{Name: "pay", Preset: "stripe", AllowedCIDRs: tc.cidrs}.Resolve()
+		if tc.wantErr == "" && err != nil || tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)) {
+			t.Errorf("Resolve with %q = %v, want %q", tc.cidrs, err, tc.wantErr)
+		}
+		if err != nil && !strings.Contains(err.Error(), `source "pay"`) {
+			t.Errorf("error %q does not name the source", err)
+		}
+	}
+
+	r, err := contract.Source{Name: "pay", Preset: "stripe", AllowedCIDRs: []string{"192.0.2.0/24", "2001:db8::/32"}}.Resolve()
+	if err != nil {
+		t.Fatal(err)
+	}
+	open, err := contract.Source{Name: "pay", Preset: "stripe"}.Resolve()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		addr string
+		want bool
+	}{
+		{"192.0.2.10", true},
+		{"192.0.3.10", false},
+		{"2001:db8::1", true},
+		{"2001:db9::1", false},
+		{"::ffff:192.0.2.10", true},
+		{"", false},
+		{"192.0.2.10, 10.0.0.1", false},
+		{"not an address", false},
+	} {
+		if got := r.Allows(tc.addr); got != tc.want {
+			t.Errorf("Allows(%q) = %v, want %v", tc.addr, got, tc.want)
+		}
+		if !open.Allows(tc.addr) {
+			t.Errorf("a source without allowedCidrs refuses %q", tc.addr)
+		}
 	}
 }

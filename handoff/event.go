@@ -34,8 +34,23 @@ type Event struct {
 	Key    string `json:"key"`
 	// Size is the body's length in bytes.
 	Size int64 `json:"size"`
-	// ReceivedAt is when the delivery was received; it is published in UTC.
+	// ReceivedAt is when the delivery was received. It is published in UTC
+	// with contract.ReceivedAtLayout (always three fractional digits), as the
+	// stored object's metadata carries it.
 	ReceivedAt time.Time `json:"receivedAt"`
+}
+
+// MarshalJSON encodes the event as its detail: the fields under their JSON
+// names, with receivedAt in UTC and contract.ReceivedAtLayout, so that
+// "2026-11-28T12:04:30.000Z" keeps its zeros (time.Time's own encoding would
+// write "2026-11-28T12:04:30Z") and every event's time has one form and
+// length. Decoding needs nothing of its own: time.Time parses the layout.
+func (e Event) MarshalJSON() ([]byte, error) {
+	type plain Event
+	return json.Marshal(struct {
+		plain
+		ReceivedAt string `json:"receivedAt"`
+	}{plain: plain(e), ReceivedAt: e.ReceivedAt.UTC().Format(contract.ReceivedAtLayout)})
 }
 
 // DetailType returns the event's detail-type: the topic made acceptable to
@@ -70,7 +85,6 @@ func (e Event) DetailType() string {
 // entry builds the PutEvents entry of e for bus and returns it with its size
 // as EventBridge counts it: Source, DetailType and Detail in UTF-8.
 func (e Event) entry(bus string) (types.PutEventsRequestEntry, int, error) {
-	e.ReceivedAt = e.ReceivedAt.UTC()
 	detail, err := json.Marshal(e)
 	if err != nil {
 		return types.PutEventsRequestEntry{}, 0, fmt.Errorf("encode event of %s: %w", e.Key, err)

@@ -18,13 +18,14 @@ const (
 	maxMetaID        = 256
 	maxMetaTopic     = 256
 	maxMetaMessageID = 128
+	maxMetaSourceIP  = 64
 )
 
 // objectMetadata returns the user metadata of a stored delivery (names in
 // contract), whose body has the SHA-256 digest sum. Empty values are left
 // out, as is a zero (unknown) received time.
-func objectMetadata(source, id, topic, messageID string, received time.Time, sum [sha256.Size]byte) map[string]string {
-	m := make(map[string]string, 7)
+func objectMetadata(source, id, topic, messageID, sourceIP string, received time.Time, sum [sha256.Size]byte) map[string]string {
+	m := make(map[string]string, 8)
 	m[contract.MetaBodySHA256] = hex.EncodeToString(sum[:])
 	var truncated []string
 	add := func(name, value string, limit int) {
@@ -41,6 +42,7 @@ func objectMetadata(source, id, topic, messageID string, received time.Time, sum
 	add(contract.MetaWebhookID, id, maxMetaID)
 	add(contract.MetaTopic, topic, maxMetaTopic)
 	add(contract.MetaMessageID, messageID, maxMetaMessageID)
+	add(contract.MetaSourceIP, sourceIP, maxMetaSourceIP)
 	if !received.IsZero() {
 		m[contract.MetaReceivedAt] = received.UTC().Format(contract.ReceivedAtLayout)
 	}

@@ -68,7 +68,7 @@ func FuzzMetaValue(f *testing.F) {
 // S3's 2 KB.
 func TestObjectMetadataBound(t *testing.T) {
 	huge := strings.Repeat("\xff", 5000)
-	m := objectMetadata(strings.Repeat("s", 40), huge, huge, huge, time.Now(), sha256.Sum256([]byte(huge)))
+	m := objectMetadata(strings.Repeat("s", 40), huge, huge, huge, huge, time.Now(), sha256.Sum256([]byte(huge)))
 	total := 0
 	for k, v := range m {
 		total += len("x-amz-meta-") + len(k) + len(v)
@@ -76,7 +76,7 @@ func TestObjectMetadataBound(t *testing.T) {
 	if total > 2048 {
 		t.Fatalf("metadata takes %d bytes: %v", total, m)
 	}
-	if m[contract.MetaTruncated] != "webhook-id,topic,sqs-message-id" {
+	if m[contract.MetaTruncated] != "webhook-id,topic,sqs-message-id,source-ip" {
 		t.Fatalf("truncated = %q", m[contract.MetaTruncated])
 	}
 }

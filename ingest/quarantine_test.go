@@ -332,3 +332,50 @@ func TestProcessAndCheck(t *testing.T) {
 		t.Errorf("Check of a conflict wrote %d objects", n-before)
 	}
 }
+
+// TestAllowedCIDRs checks a source with allowedCidrs: a delivery from inside
+// the ranges is stored, with its address in the metadata; one from outside,
+// or with no address, is quarantined with its own reason code, before its
+// signature is even looked at.
+func TestAllowedCIDRs(t *testing.T) {
+	h := quarantineHarness(t, nil)
+	r, err := contract.Source{Name: genericSource, Preset: "generic", AllowedCIDRs: []string{"192.0.2.0/24", "2001:db8::/32"}}.Resolve()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r2 := h.proc.Receivers[genericSource]
+	r2.ResolvedSource = r
+	h.proc.Receivers[genericSource] = r2
+
+	now := time.Now()
+	const body = `{"v":1}`
+	from := func(msgID, id, addr string) events.SQSMessage {
+		m := message(msgID, body, now, genericAttrs(id, "t", body))
+		if addr != "" {
+			m = withAttr(m, contract.AttrSourceIP, addr)
+		}
+		return m
+	}
+	recs := []events.SQSMessage{
+		from("m-1", "evt-1", "192.0.2.10"),
+		from("m-2", "evt-2", "2001:db8::7"),
+		from("m-3", "evt-3", "198.51.100.1"),
+		from("m-4", "evt-4", ""),
+		withAttr(from("m-5", "evt-5", "198.51.100.1"), contract.AttrSignature, "zz"),
+	}
+	resp, lines := h.handle(recs...)
+	got := outcomes(t, recs, resp, lines)
+	for id, want := range map[string]string{"m-1": "stored", "m-2": "stored", "m-3": "quarantined", "m-4": "quarantined", "m-5": "quarantined"} {
+		if got[id].Outcome != want {
+			t.Errorf("%s: %s (%s), want %s", id, got[id].Outcome, got[id].Reason, want)
+		}
+		if want == "quarantined" && got[id].ReasonCode != contract.ReasonSourceNotAllowed {
+			t.Errorf("%s: reason code %s, want %s", id, got[id].ReasonCode, contract.ReasonSourceNotAllowed)
+		}
+	}
+	_, out, _ := h.object("orders/evt-1")
+	if ip := out.Metadata[contract.MetaSourceIP]; ip != "192.0.2.10" {
+		t.Errorf("%s metadata %q, want 192.0.2.10", contract.MetaSourceIP, ip)
+	}
+	checkQuarantined(t, h, recs[2], got["m-3"], body)
+}

@@ -50,6 +50,7 @@ const (
 	reasonUnusableID    = "unusable id"
 	reasonDeadline      = "deadline: not finished before the invocation's safety margin"
 	reasonConflict      = "conflict: the key holds a different body"
+	reasonNotAllowed    = "source address not allowed: the request came from outside the source's allowedCidrs"
 	warnRequestTime     = "request-time attribute is not a plausible time in Unix milliseconds: receive time taken from SQS SentTimestamp"
 )
 
@@ -117,7 +118,7 @@ func (p *Processor) process(ctx context.Context, index int, rec *events.SQSMessa
 		return p.refuse(ctx, res, rec, v)
 	}
 	sum := sha256.Sum256(v.body)
-	res = p.store(ctx, res, v.body, objectMetadata(res.source, res.id, v.topic, rec.MessageId, v.received, sum))
+	res = p.store(ctx, res, v.body, objectMetadata(res.source, res.id, v.topic, rec.MessageId, attribute(rec, contract.AttrSourceIP), v.received, sum))
 	if res.outcome == Duplicate {
 		if res = p.compare(ctx, res, v.body, sum); res.outcome == Conflict {
 			v.code, v.reason = res.code, res.reason
@@ -155,6 +156,10 @@ func (p *Processor) judge(rec *events.SQSMessage, res *result) verdict {
 		return v
 	}
 	v.src = &src
+	if !src.Allows(attribute(rec, contract.AttrSourceIP)) {
+		v.code, v.reason = contract.ReasonSourceNotAllowed, reasonNotAllowed
+		return v
+	}
 	if received.IsZero() && src.Preset.Scheme.UsesTimestamp() {
 		// Judging the window against the time of processing would reject a
 		// good delivery that waited in a backlog. Real SQS always sets
