@@ -11,6 +11,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/webhook-ingest/webhook-ingest/contract"
+	"github.com/webhook-ingest/webhook-ingest/stackconfig"
 )
 
 // alarmPeriodSeconds is the period every alarm evaluates: one 5-minute
@@ -23,43 +24,8 @@ const alarmPeriodSeconds = 300
 const runbook = "Runbook: docs/operations.md"
 
 // AlarmConfig switches the stack's alarms on and off and sets their
-// thresholds. Every alarm looks at one 5-minute period and fires when the
-// value is above its threshold; a zero threshold fires on the first one.
-type AlarmConfig struct {
-	// Email, when set, subscribes this address to an SNS topic that every
-	// alarm notifies when it fires and when it recovers.
-	Email string
-
-	DeadLetterQueue bool
-	QueueAge        bool
-	// QueueAgeSeconds is the queue-age alarm's threshold (default 900).
-	QueueAgeSeconds            int
-	FunctionErrors             bool
-	FunctionErrorsThreshold    int
-	FunctionThrottles          bool
-	FunctionThrottlesThreshold int
-	// Rejected creates one alarm per source on its records that failed a
-	// check, whatever the reason: quarantined ones where the source
-	// quarantines, rejected (dropped) ones where it does not.
-	Rejected          bool
-	RejectedThreshold int
-	// Conflict creates an alarm on deliveries that reuse a webhook id with
-	// a different body.
-	Conflict          bool
-	ConflictThreshold int
-	API5xx            bool
-	API5xxThreshold   int
-}
-
-// Default and ranges of the alarm settings: the queue's age from a minute to
-// the queue's retention (an older message has expired), and count
-// thresholds far above anything one stack sees in five minutes.
-const defaultAlarmQueueAgeSeconds = 900
-
-var (
-	alarmQueueAgeSecondsRange = intRange{60, queueRetentionSeconds}
-	alarmThresholdRange       = intRange{0, 1000000}
-)
+// thresholds (see stackconfig.Alarms).
+type AlarmConfig = stackconfig.Alarms
 
 // AlarmsArgs configures Alarms.
 type AlarmsArgs struct {
@@ -70,23 +36,23 @@ type AlarmsArgs struct {
 // withDefaults returns a copy of a with the zero values defaulted, or what is
 // wrong with it.
 func (a AlarmsArgs) withDefaults() (AlarmsArgs, error) {
-	a.Config.QueueAgeSeconds = cmp.Or(a.Config.QueueAgeSeconds, defaultAlarmQueueAgeSeconds)
+	a.Config.QueueAgeSeconds = cmp.Or(a.Config.QueueAgeSeconds, stackconfig.DefaultAlarmQueueAgeSeconds)
 	if err := a.Watched.check(); err != nil {
 		return a, err
 	}
 	for _, c := range []struct {
 		field string
 		v     int
-		r     intRange
+		r     stackconfig.Range
 	}{
-		{"QueueAgeSeconds", a.Config.QueueAgeSeconds, alarmQueueAgeSecondsRange},
-		{"FunctionErrorsThreshold", a.Config.FunctionErrorsThreshold, alarmThresholdRange},
-		{"FunctionThrottlesThreshold", a.Config.FunctionThrottlesThreshold, alarmThresholdRange},
-		{"RejectedThreshold", a.Config.RejectedThreshold, alarmThresholdRange},
-		{"ConflictThreshold", a.Config.ConflictThreshold, alarmThresholdRange},
-		{"API5xxThreshold", a.Config.API5xxThreshold, alarmThresholdRange},
+		{"QueueAgeSeconds", a.Config.QueueAgeSeconds, stackconfig.AlarmQueueAgeSecondsRange},
+		{"FunctionErrorsThreshold", a.Config.FunctionErrorsThreshold, stackconfig.AlarmThresholdRange},
+		{"FunctionThrottlesThreshold", a.Config.FunctionThrottlesThreshold, stackconfig.AlarmThresholdRange},
+		{"RejectedThreshold", a.Config.RejectedThreshold, stackconfig.AlarmThresholdRange},
+		{"ConflictThreshold", a.Config.ConflictThreshold, stackconfig.AlarmThresholdRange},
+		{"API5xxThreshold", a.Config.API5xxThreshold, stackconfig.AlarmThresholdRange},
 	} {
-		if err := c.r.check("AlarmConfig."+c.field, c.v); err != nil {
+		if err := c.r.Check("AlarmConfig."+c.field, c.v); err != nil {
 			return a, err
 		}
 	}

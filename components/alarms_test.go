@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/webhook-ingest/webhook-ingest/stackconfig"
 )
 
 // wantAlarm is what one alarm must watch; every alarm fires when the value
@@ -166,7 +168,7 @@ func TestAlarms(t *testing.T) {
 
 func TestAlarmDefaults(t *testing.T) {
 	c := mustRun(t, testConfig())
-	assertAlarms(t, c, wantAlarms(map[string]string{"orders": "quarantined"}, alarmThresholds{QueueAge: float64(defaults.Alarms.QueueAgeSeconds)}), nil)
+	assertAlarms(t, c, wantAlarms(map[string]string{"orders": "quarantined"}, alarmThresholds{QueueAge: float64(stackconfig.Defaults().Alarms.QueueAgeSeconds)}), nil)
 	for _, typ := range []string{tTopic, tTopicPolicy, tSubscription, tKey} {
 		if n := len(c.all(typ)); n != 0 {
 			t.Errorf("%d %s without an alarm e-mail", n, typ)
@@ -175,7 +177,7 @@ func TestAlarmDefaults(t *testing.T) {
 }
 
 func TestAlarmSwitches(t *testing.T) {
-	all := wantAlarms(map[string]string{"orders": "quarantined"}, alarmThresholds{QueueAge: float64(defaults.Alarms.QueueAgeSeconds)})
+	all := wantAlarms(map[string]string{"orders": "quarantined"}, alarmThresholds{QueueAge: float64(stackconfig.Defaults().Alarms.QueueAgeSeconds)})
 	for key, off := range map[string][]string{
 		"alarmDeadLetterQueue":   {"dead-letter-queue"},
 		"alarmQueueAge":          {"queue-age"},
@@ -313,8 +315,8 @@ func TestAlarmsArgs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := num(t, c.only(t, tAlarm), "threshold"); got != defaultAlarmQueueAgeSeconds {
-		t.Errorf("zero QueueAgeSeconds: threshold %v, want %d", got, defaultAlarmQueueAgeSeconds)
+	if got := num(t, c.only(t, tAlarm), "threshold"); got != stackconfig.DefaultAlarmQueueAgeSeconds {
+		t.Errorf("zero QueueAgeSeconds: threshold %v, want %d", got, stackconfig.DefaultAlarmQueueAgeSeconds)
 	}
 
 	for _, tc := range []struct {
@@ -361,7 +363,7 @@ func TestRejectedAlarmOutcome(t *testing.T) {
 			if tc.quarantineDays != "" {
 				cfg[testProject+":quarantineDays"] = tc.quarantineDays
 			}
-			assertAlarms(t, mustRun(t, cfg), wantAlarms(map[string]string{"orders": tc.want}, alarmThresholds{QueueAge: float64(defaults.Alarms.QueueAgeSeconds)}), nil)
+			assertAlarms(t, mustRun(t, cfg), wantAlarms(map[string]string{"orders": tc.want}, alarmThresholds{QueueAge: float64(stackconfig.Defaults().Alarms.QueueAgeSeconds)}), nil)
 		})
 	}
 }

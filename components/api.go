@@ -10,17 +10,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/webhook-ingest/webhook-ingest/contract"
-)
-
-// Defaults and ranges of the stage's throttling, per route.
-const (
-	defaultThrottlingBurstLimit = 200
-	defaultThrottlingRateLimit  = 100
-)
-
-var (
-	throttlingBurstLimitRange = intRange{1, 5000}
-	throttlingRateLimitRange  = intRange{1, 10000}
+	"github.com/webhook-ingest/webhook-ingest/stackconfig"
 )
 
 // APIArgs configures an API. Zero values take the defaults noted.
@@ -45,21 +35,21 @@ type APIArgs struct {
 // withDefaults returns a copy of a with the zero values defaulted, or what is
 // wrong with it.
 func (a APIArgs) withDefaults() (APIArgs, error) {
-	a.ThrottlingBurstLimit = cmp.Or(a.ThrottlingBurstLimit, defaultThrottlingBurstLimit)
-	a.ThrottlingRateLimit = cmp.Or(a.ThrottlingRateLimit, defaultThrottlingRateLimit)
+	a.ThrottlingBurstLimit = cmp.Or(a.ThrottlingBurstLimit, stackconfig.DefaultThrottlingBurstLimit)
+	a.ThrottlingRateLimit = cmp.Or(a.ThrottlingRateLimit, stackconfig.DefaultThrottlingRateLimit)
 	if len(a.Sources) == 0 {
 		return a, errors.New("APIArgs.Sources is empty: give the API at least one source")
 	}
 	if a.QueueURL == nil || a.QueueARN == nil {
 		return a, errors.New("APIArgs.QueueURL and APIArgs.QueueARN are required")
 	}
-	if err := throttlingBurstLimitRange.check("APIArgs.ThrottlingBurstLimit", a.ThrottlingBurstLimit); err != nil {
+	if err := stackconfig.ThrottlingBurstLimitRange.Check("APIArgs.ThrottlingBurstLimit", a.ThrottlingBurstLimit); err != nil {
 		return a, err
 	}
-	if err := throttlingRateLimitRange.check("APIArgs.ThrottlingRateLimit", a.ThrottlingRateLimit); err != nil {
+	if err := stackconfig.ThrottlingRateLimitRange.Check("APIArgs.ThrottlingRateLimit", a.ThrottlingRateLimit); err != nil {
 		return a, err
 	}
-	return a, checkLogRetention("APIArgs.LogRetentionDays", a.LogRetentionDays)
+	return a, stackconfig.CheckLogRetention("APIArgs.LogRetentionDays", a.LogRetentionDays)
 }
 
 // API is the public HTTP API: one route per source, each integrated directly

@@ -9,6 +9,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/webhook-ingest/webhook-ingest/contract"
+	"github.com/webhook-ingest/webhook-ingest/stackconfig"
 )
 
 func TestPresetsMapExactlyTheirHeaders(t *testing.T) {
@@ -56,6 +57,7 @@ func TestPresetsMapExactlyTheirHeaders(t *testing.T) {
 			want := map[string]string{
 				contract.AttrSource:      pc.source.Name,
 				contract.AttrRequestTime: "${context.requestTimeEpoch}",
+				contract.AttrSourceIP:    "${context.identity.sourceIp}",
 			}
 			for attr, header := range pc.headers {
 				want[attr] = "${request.header." + header + "}"
@@ -159,11 +161,11 @@ func TestAPIArgs(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := c.only(t, tStage)
-	if got := num(t, st, "defaultRouteSettings", "throttlingBurstLimit"); got != defaultThrottlingBurstLimit {
-		t.Errorf("zero throttling: burst %v, want %d", got, defaultThrottlingBurstLimit)
+	if got := num(t, st, "defaultRouteSettings", "throttlingBurstLimit"); got != stackconfig.DefaultThrottlingBurstLimit {
+		t.Errorf("zero throttling: burst %v, want %d", got, stackconfig.DefaultThrottlingBurstLimit)
 	}
-	if got := num(t, st, "defaultRouteSettings", "throttlingRateLimit"); got != defaultThrottlingRateLimit {
-		t.Errorf("zero throttling: rate %v, want %d", got, defaultThrottlingRateLimit)
+	if got := num(t, st, "defaultRouteSettings", "throttlingRateLimit"); got != stackconfig.DefaultThrottlingRateLimit {
+		t.Errorf("zero throttling: rate %v, want %d", got, stackconfig.DefaultThrottlingRateLimit)
 	}
 	if logs := c.only(t, tLogGroup); has(logs, "name") {
 		t.Errorf("no AccessLogGroupName, but the log group is named %q", str(t, logs, "name"))

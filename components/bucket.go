@@ -8,21 +8,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/webhook-ingest/webhook-ingest/contract"
+	"github.com/webhook-ingest/webhook-ingest/stackconfig"
 )
-
-// bodyRetentionDaysRange bounds how long bodies are kept: 0 (forever) to a
-// hundred years. quarantineDaysRange bounds how long quarantined records are
-// kept: 0 (no quarantine) to a year, long enough to notice and fix any
-// configuration mistake, short enough that what anyone may post to a public
-// URL does not pile up for ever.
-var (
-	bodyRetentionDaysRange = intRange{0, 36500}
-	quarantineDaysRange    = intRange{0, 365}
-)
-
-// defaultQuarantineDays is how long the stack keeps quarantined records
-// unless configured otherwise.
-const defaultQuarantineDays = 14
 
 // BucketArgs configures a Bucket; the zero value keeps bodies forever and
 // has no quarantine.
@@ -45,10 +32,10 @@ type BucketArgs struct {
 
 // check reports what is wrong with a.
 func (a *BucketArgs) check() error {
-	if err := bodyRetentionDaysRange.check("BucketArgs.RetentionDays", a.RetentionDays); err != nil {
+	if err := stackconfig.BodyRetentionDaysRange.Check("BucketArgs.RetentionDays", a.RetentionDays); err != nil {
 		return err
 	}
-	if err := quarantineDaysRange.check("BucketArgs.QuarantineDays", a.QuarantineDays); err != nil {
+	if err := stackconfig.QuarantineDaysRange.Check("BucketArgs.QuarantineDays", a.QuarantineDays); err != nil {
 		return err
 	}
 	if a.RetentionDays > 0 && len(a.Sources) == 0 {

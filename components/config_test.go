@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -14,6 +13,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/webhook-ingest/webhook-ingest/contract"
+	"github.com/webhook-ingest/webhook-ingest/stackconfig"
 )
 
 const (
@@ -59,8 +59,8 @@ func sourcesThatFitOnlyWithoutBus(t *testing.T) (sources, secrets string) {
 				sources = append(sources, contract.Source{Name: strings.Repeat("y", length-40), Preset: "generic"})
 			}
 			resolved := resolve(t, sources)
-			without := environmentBytes(resolved, testPrefix, "", true)
-			if with := environmentBytes(resolved, testPrefix, stackUnique, true); without <= maxEnvironmentBytes && with > maxEnvironmentBytes {
+			without := stackconfig.EnvironmentBytes(resolved, testPrefix, "", true)
+			if with := stackconfig.EnvironmentBytes(resolved, testPrefix, stackUnique, true); without <= stackconfig.MaxEnvironmentBytes && with > stackconfig.MaxEnvironmentBytes {
 				return sourcesConfig(sources)
 			}
 		}
@@ -257,17 +257,7 @@ func TestProjectFile(t *testing.T) {
 		}
 	}
 
-	// The program's ranges are the authority; the descriptions state them.
-	for _, set := range intSettings {
-		if want := fmt.Sprintf("%d-%d", set.r.lo, set.r.hi); !strings.Contains(p.Config[set.key].Description, want) {
-			t.Errorf("the description of %s in Pulumi.yaml does not give its range %s: %q", set.key, want, p.Config[set.key].Description)
-		}
-	}
-	for _, days := range logRetentionValues[1:] {
-		if !strings.Contains(p.Config["logRetentionDays"].Description, " "+strconv.Itoa(days)) {
-			t.Errorf("the description of logRetentionDays in Pulumi.yaml does not list %d", days)
-		}
-	}
+	// stackconfig's tests hold the descriptions to its ranges.
 
 	// The engine fills in Pulumi.yaml's defaults (as strings, like every
 	// config value); the program's own defaults must be the same values.

@@ -269,7 +269,7 @@ func TestDashboardRecords(t *testing.T) {
 	for _, outcome := range []string{"quarantined", "rejected"} {
 		for _, code := range []string{
 			"missing_signature", "malformed_signature", "missing_timestamp", "malformed_timestamp", "no_matching_secret",
-			"outside_window", "unverified", "unknown_source", "missing_attribute", "unusable_id",
+			"outside_window", "unverified", "unknown_source", "missing_attribute", "unusable_id", "source_not_allowed",
 		} {
 			byReason = append(byReason, recordLine{outcome + ": " + code, "", outcome, code})
 		}

@@ -2,6 +2,8 @@ package components
 
 import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/webhook-ingest/webhook-ingest/stackconfig"
 )
 
 // IngestArgs configures an Ingest.
@@ -40,8 +42,8 @@ func NewIngest(ctx *pulumi.Context, name string, args *IngestArgs, opts ...pulum
 	}
 	parent := pulumi.Parent(in)
 	cfg := args.Config
-	prefix := pathPrefix(ctx.Project(), ctx.Stack())
-	unique := stackName(ctx.Project(), ctx.Stack())
+	prefix := stackconfig.PathPrefix(ctx.Project(), ctx.Stack())
+	unique := stackconfig.StackName(ctx.Project(), ctx.Stack())
 	names := make([]string, len(cfg.Sources))
 	for i, s := range cfg.Sources {
 		names[i] = s.Name()
@@ -56,7 +58,7 @@ func NewIngest(ctx *pulumi.Context, name string, args *IngestArgs, opts ...pulum
 		return nil, err
 	}
 	if in.Queue, err = NewQueue(ctx, name+"-queue", &QueueArgs{
-		VisibilityTimeoutSeconds: 6*cfg.TimeoutSeconds + cfg.BatchingWindowSeconds,
+		VisibilityTimeoutSeconds: cfg.VisibilityTimeoutSeconds(),
 		MaxReceiveCount:          cfg.MaxReceiveCount,
 	}, parent); err != nil {
 		return nil, err
@@ -88,7 +90,7 @@ func NewIngest(ctx *pulumi.Context, name string, args *IngestArgs, opts ...pulum
 		BucketARN:             in.Bucket.ARN,
 		QueueARN:              in.Queue.ARN,
 		EventBus:              in.Bus,
-		Quarantine:            cfg.quarantine(),
+		Quarantine:            cfg.Quarantine(),
 		BatchSize:             cfg.BatchSize,
 		BatchingWindowSeconds: cfg.BatchingWindowSeconds,
 		MaximumConcurrency:    cfg.MaximumConcurrency,
@@ -115,7 +117,7 @@ func NewIngest(ctx *pulumi.Context, name string, args *IngestArgs, opts ...pulum
 	}
 	watched := Watched{
 		Name:                unique,
-		Sources:             watchedSources(cfg.Sources, cfg.quarantine()),
+		Sources:             watchedSources(cfg.Sources, cfg.Quarantine()),
 		APIID:               in.API.ID,
 		QueueName:           in.Queue.Name,
 		DeadLetterQueueName: in.Queue.DeadLetterName,

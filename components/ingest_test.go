@@ -10,6 +10,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/webhook-ingest/webhook-ingest/contract"
+	"github.com/webhook-ingest/webhook-ingest/stackconfig"
 )
 
 func TestComponentsParentEverything(t *testing.T) {
@@ -124,16 +125,16 @@ func TestDefaultsReachResources(t *testing.T) {
 	q := c.one(t, tQueue, nQueue)
 	st := c.only(t, tStage)
 	for what, pair := range map[string][2]float64{
-		"memorySize":           {num(t, fn, "memorySize"), float64(defaults.MemorySize)},
-		"timeout":              {num(t, fn, "timeout"), float64(defaults.TimeoutSeconds)},
-		"batchSize":            {num(t, m, "batchSize"), float64(defaults.BatchSize)},
-		"batchingWindow":       {num(t, m, "maximumBatchingWindowInSeconds"), float64(defaults.BatchingWindowSeconds)},
-		"maximumConcurrency":   {num(t, m, "scalingConfig", "maximumConcurrency"), float64(defaults.MaximumConcurrency)},
-		"visibilityTimeout":    {num(t, q, "visibilityTimeoutSeconds"), float64(6*defaults.TimeoutSeconds + defaults.BatchingWindowSeconds)},
-		"throttlingBurstLimit": {num(t, st, "defaultRouteSettings", "throttlingBurstLimit"), float64(defaults.ThrottlingBurstLimit)},
-		"throttlingRateLimit":  {num(t, st, "defaultRouteSettings", "throttlingRateLimit"), float64(defaults.ThrottlingRateLimit)},
-		"functionLogRetention": {num(t, c.one(t, tLogGroup, nProcessor), "retentionInDays"), float64(defaults.LogRetentionDays)},
-		"accessLogRetention":   {num(t, c.one(t, tLogGroup, nAccess), "retentionInDays"), float64(defaults.LogRetentionDays)},
+		"memorySize":           {num(t, fn, "memorySize"), float64(stackconfig.Defaults().MemorySize)},
+		"timeout":              {num(t, fn, "timeout"), float64(stackconfig.Defaults().TimeoutSeconds)},
+		"batchSize":            {num(t, m, "batchSize"), float64(stackconfig.Defaults().BatchSize)},
+		"batchingWindow":       {num(t, m, "maximumBatchingWindowInSeconds"), float64(stackconfig.Defaults().BatchingWindowSeconds)},
+		"maximumConcurrency":   {num(t, m, "scalingConfig", "maximumConcurrency"), float64(stackconfig.Defaults().MaximumConcurrency)},
+		"visibilityTimeout":    {num(t, q, "visibilityTimeoutSeconds"), float64(6*stackconfig.Defaults().TimeoutSeconds + stackconfig.Defaults().BatchingWindowSeconds)},
+		"throttlingBurstLimit": {num(t, st, "defaultRouteSettings", "throttlingBurstLimit"), float64(stackconfig.Defaults().ThrottlingBurstLimit)},
+		"throttlingRateLimit":  {num(t, st, "defaultRouteSettings", "throttlingRateLimit"), float64(stackconfig.Defaults().ThrottlingRateLimit)},
+		"functionLogRetention": {num(t, c.one(t, tLogGroup, nProcessor), "retentionInDays"), float64(stackconfig.Defaults().LogRetentionDays)},
+		"accessLogRetention":   {num(t, c.one(t, tLogGroup, nAccess), "retentionInDays"), float64(stackconfig.Defaults().LogRetentionDays)},
 	} {
 		if pair[0] != pair[1] {
 			t.Errorf("%s = %v, want the default %v", what, pair[0], pair[1])
@@ -141,13 +142,13 @@ func TestDefaultsReachResources(t *testing.T) {
 	}
 	var redrive map[string]any
 	decodeJSON(t, "redrive policy", str(t, q, "redrivePolicy"), &redrive)
-	if redrive["maxReceiveCount"] != float64(defaults.MaxReceiveCount) {
-		t.Errorf("maxReceiveCount %v, want the default %d", redrive["maxReceiveCount"], defaults.MaxReceiveCount)
+	if redrive["maxReceiveCount"] != float64(stackconfig.Defaults().MaxReceiveCount) {
+		t.Errorf("maxReceiveCount %v, want the default %d", redrive["maxReceiveCount"], stackconfig.Defaults().MaxReceiveCount)
 	}
-	if got := str(t, fn, "environment", "variables", contract.EnvConcurrency); got != strconv.Itoa(defaults.RecordConcurrency) {
-		t.Errorf("%s = %q, want the default %d", contract.EnvConcurrency, got, defaults.RecordConcurrency)
+	if got := str(t, fn, "environment", "variables", contract.EnvConcurrency); got != strconv.Itoa(stackconfig.Defaults().RecordConcurrency) {
+		t.Errorf("%s = %q, want the default %d", contract.EnvConcurrency, got, stackconfig.Defaults().RecordConcurrency)
 	}
-	if got := strs(t, fn, "architectures"); !slices.Equal(got, []string{defaults.Architecture}) {
+	if got := strs(t, fn, "architectures"); !slices.Equal(got, []string{stackconfig.Defaults().Architecture}) {
 		t.Errorf("architectures %v", got)
 	}
 }

@@ -11,37 +11,14 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/webhook-ingest/webhook-ingest/contract"
+	"github.com/webhook-ingest/webhook-ingest/stackconfig"
 )
 
 // Lambda architectures (the values AWS accepts in a function's Architectures).
 const (
-	ArchARM64 = "arm64"
-	ArchX8664 = "x86_64"
+	ArchARM64 = stackconfig.ArchARM64
+	ArchX8664 = stackconfig.ArchX8664
 )
-
-// Defaults of the function and its event source mapping, and the ranges
-// Lambda accepts.
-const (
-	// A handler that is CPU-bound at 128 MB (see docs/infrastructure.md).
-	defaultMemorySize         = 512
-	defaultTimeoutSeconds     = 30
-	defaultBatchSize          = 10
-	defaultMaximumConcurrency = 5
-)
-
-var (
-	memorySizeRange            = intRange{128, 10240}
-	timeoutSecondsRange        = intRange{1, 900}
-	batchSizeRange             = intRange{1, 10000}
-	batchingWindowSecondsRange = intRange{0, 300}
-	// Lambda's ScalingConfig accepts 2 to 1000 concurrent invocations.
-	maximumConcurrencyRange = intRange{2, 1000}
-	recordConcurrencyRange  = intRange{1, contract.MaxConcurrency}
-)
-
-// maxUnwindowedBatchSize is the largest batch Lambda takes from a standard
-// queue without a batching window.
-const maxUnwindowedBatchSize = 10
 
 // ProcessorArgs configures a Processor. Zero values take the defaults noted.
 type ProcessorArgs struct {
@@ -92,10 +69,10 @@ type ProcessorArgs struct {
 // wrong with it.
 func (a ProcessorArgs) withDefaults() (ProcessorArgs, error) {
 	a.Architecture = cmp.Or(a.Architecture, ArchARM64)
-	a.MemorySize = cmp.Or(a.MemorySize, defaultMemorySize)
-	a.TimeoutSeconds = cmp.Or(a.TimeoutSeconds, defaultTimeoutSeconds)
-	a.BatchSize = cmp.Or(a.BatchSize, defaultBatchSize)
-	a.MaximumConcurrency = cmp.Or(a.MaximumConcurrency, defaultMaximumConcurrency)
+	a.MemorySize = cmp.Or(a.MemorySize, stackconfig.DefaultMemorySize)
+	a.TimeoutSeconds = cmp.Or(a.TimeoutSeconds, stackconfig.DefaultTimeoutSeconds)
+	a.BatchSize = cmp.Or(a.BatchSize, stackconfig.DefaultBatchSize)
+	a.MaximumConcurrency = cmp.Or(a.MaximumConcurrency, stackconfig.DefaultMaximumConcurrency)
 	a.RecordConcurrency = cmp.Or(a.RecordConcurrency, contract.DefaultConcurrency)
 	if a.Code == nil {
 		return a, errors.New("ProcessorArgs.Code is required: the handler's deployment package")
@@ -109,29 +86,29 @@ func (a ProcessorArgs) withDefaults() (ProcessorArgs, error) {
 	for _, c := range []struct {
 		field string
 		v     int
-		r     intRange
+		r     stackconfig.Range
 	}{
-		{"MemorySize", a.MemorySize, memorySizeRange},
-		{"TimeoutSeconds", a.TimeoutSeconds, timeoutSecondsRange},
-		{"BatchSize", a.BatchSize, batchSizeRange},
-		{"BatchingWindowSeconds", a.BatchingWindowSeconds, batchingWindowSecondsRange},
-		{"MaximumConcurrency", a.MaximumConcurrency, maximumConcurrencyRange},
-		{"RecordConcurrency", a.RecordConcurrency, recordConcurrencyRange},
+		{"MemorySize", a.MemorySize, stackconfig.MemorySizeRange},
+		{"TimeoutSeconds", a.TimeoutSeconds, stackconfig.TimeoutSecondsRange},
+		{"BatchSize", a.BatchSize, stackconfig.BatchSizeRange},
+		{"BatchingWindowSeconds", a.BatchingWindowSeconds, stackconfig.BatchingWindowSecondsRange},
+		{"MaximumConcurrency", a.MaximumConcurrency, stackconfig.MaximumConcurrencyRange},
+		{"RecordConcurrency", a.RecordConcurrency, stackconfig.RecordConcurrencyRange},
 	} {
-		if err := c.r.check("ProcessorArgs."+c.field, c.v); err != nil {
+		if err := c.r.Check("ProcessorArgs."+c.field, c.v); err != nil {
 			return a, err
 		}
 	}
-	if a.BatchSize > maxUnwindowedBatchSize && a.BatchingWindowSeconds < 1 {
+	if a.BatchSize > stackconfig.MaxUnwindowedBatchSize && a.BatchingWindowSeconds < 1 {
 		return a, fmt.Errorf("ProcessorArgs.BatchSize = %d needs a BatchingWindowSeconds of at least 1", a.BatchSize)
 	}
-	if i := quarantineWithoutStack(a.Sources, a.Quarantine); i >= 0 {
+	if i := stackconfig.QuarantineWithoutStack(a.Sources, a.Quarantine); i >= 0 {
 		return a, fmt.Errorf("ProcessorArgs.Sources[%d] (source %q) sets quarantine true, which needs ProcessorArgs.Quarantine", i, a.Sources[i].Name())
 	}
 	if a.SecretSelectors == nil || a.SecretARNs == nil || a.BucketName == nil || a.BucketARN == nil || a.QueueARN == nil {
 		return a, errors.New("ProcessorArgs.SecretSelectors, SecretARNs, BucketName, BucketARN and QueueARN are required")
 	}
-	return a, checkLogRetention("ProcessorArgs.LogRetentionDays", a.LogRetentionDays)
+	return a, stackconfig.CheckLogRetention("ProcessorArgs.LogRetentionDays", a.LogRetentionDays)
 }
 
 // Processor is the handler Lambda, its log group and execution role, and the
@@ -204,7 +181,7 @@ func NewProcessor(ctx *pulumi.Context, name string, args *ProcessorArgs, opts ..
 		env[contract.EnvEventBus] = a.EventBus.Name
 	}
 	if a.Quarantine {
-		env[contract.EnvQuarantine] = pulumi.String(quarantineOn)
+		env[contract.EnvQuarantine] = pulumi.String(stackconfig.QuarantineOn)
 	}
 
 	// The function waits for its log group, so its first lines never land
@@ -253,54 +230,4 @@ func NewProcessor(ctx *pulumi.Context, name string, args *ProcessorArgs, opts ..
 		return nil, err
 	}
 	return p, nil
-}
-
-// Lambda's limit on the total size of a function's environment variables
-// (names and values), and the parts of the handler's environment not known
-// before deployment, at their longest: an S3 bucket name, and a parameter
-// version selector of ten digits (more updates than a parameter will see).
-const (
-	maxEnvironmentBytes = 4096
-	maxBucketNameBytes  = 63
-	maxVersionSelector  = ":9999999999"
-)
-
-// quarantineOn is the value of contract.EnvQuarantine for a stack with a
-// quarantine; without one, the variable is not set.
-const quarantineOn = "true"
-
-// quarantineWithoutStack returns the index of the first source that sets its
-// quarantine to true in a stack without a quarantine (quarantine false), or
-// -1. Such a source would silently drop what it asks to keep.
-func quarantineWithoutStack(sources []contract.ResolvedSource, quarantine bool) int {
-	for i, s := range sources {
-		if q := s.Source.Quarantine; !quarantine && q != nil && *q {
-			return i
-		}
-	}
-	return -1
-}
-
-// environmentBytes is the largest size the handler's environment can reach
-// with sources whose secrets are under parameterPrefix, with eventBus (the
-// bus name) when it is not empty, and with the quarantine switch when
-// quarantine is true.
-func environmentBytes(sources []contract.ResolvedSource, parameterPrefix, eventBus string, quarantine bool) int {
-	selectors := make([]string, len(sources))
-	for i, s := range sources {
-		selectors[i] = secretParameterName(parameterPrefix, s.Name()) + maxVersionSelector
-	}
-	value, err := contract.EncodeEnvSources(sources, selectors)
-	if err != nil {
-		panic("encode " + contract.EnvSources + ": " + err.Error())
-	}
-	n := len(contract.EnvSources) + len(value) + len(contract.EnvBucket) + maxBucketNameBytes +
-		len(contract.EnvConcurrency) + len(strconv.Itoa(contract.MaxConcurrency))
-	if eventBus != "" {
-		n += len(contract.EnvEventBus) + len(eventBus)
-	}
-	if quarantine {
-		n += len(contract.EnvQuarantine) + len(quarantineOn)
-	}
-	return n
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/webhook-ingest/webhook-ingest/contract"
+	"github.com/webhook-ingest/webhook-ingest/stackconfig"
 )
 
 func TestFunction(t *testing.T) {
@@ -232,11 +233,11 @@ func TestEnvironmentEstimate(t *testing.T) {
 			if tc.bus {
 				bus = stackUnique
 			}
-			estimate := environmentBytes(resolve(t, sources), testPrefix, bus, tc.quarantine)
-			slack := maxBucketNameBytes - len(nBucket) + len(strconv.Itoa(contract.MaxConcurrency)) - len(unwrap(vars[contract.EnvConcurrency]).StringValue())
+			estimate := stackconfig.EnvironmentBytes(resolve(t, sources), testPrefix, bus, tc.quarantine)
+			slack := stackconfig.MaxBucketNameBytes - len(nBucket) + len(strconv.Itoa(contract.MaxConcurrency)) - len(unwrap(vars[contract.EnvConcurrency]).StringValue())
 			for _, s := range sources {
 				version := ":" + strconv.Itoa(parameterVersion("/webhook-ingest/dev/"+s.Name))
-				slack += len(maxVersionSelector) - len(version)
+				slack += len(stackconfig.MaxVersionSelector) - len(version)
 			}
 			if estimate != actual+slack {
 				t.Errorf("estimated %d environment bytes; the function has %d, plus %d of room", estimate, actual, slack)
@@ -268,10 +269,10 @@ func TestProcessorArgs(t *testing.T) {
 	}
 	fn, m := c.only(t, tFunction), c.only(t, tMapping)
 	for what, pair := range map[string][2]float64{
-		"memorySize":         {num(t, fn, "memorySize"), defaultMemorySize},
-		"timeout":            {num(t, fn, "timeout"), defaultTimeoutSeconds},
-		"batchSize":          {num(t, m, "batchSize"), defaultBatchSize},
-		"maximumConcurrency": {num(t, m, "scalingConfig", "maximumConcurrency"), defaultMaximumConcurrency},
+		"memorySize":         {num(t, fn, "memorySize"), stackconfig.DefaultMemorySize},
+		"timeout":            {num(t, fn, "timeout"), stackconfig.DefaultTimeoutSeconds},
+		"batchSize":          {num(t, m, "batchSize"), stackconfig.DefaultBatchSize},
+		"maximumConcurrency": {num(t, m, "scalingConfig", "maximumConcurrency"), stackconfig.DefaultMaximumConcurrency},
 	} {
 		if pair[0] != pair[1] {
 			t.Errorf("zero ProcessorArgs: %s = %v, want %v", what, pair[0], pair[1])

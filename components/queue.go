@@ -9,35 +9,15 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/webhook-ingest/webhook-ingest/contract"
+	"github.com/webhook-ingest/webhook-ingest/stackconfig"
 )
 
-// maxMessageBytes is the queues' MaximumMessageSize. SQS accepts up to
-// 1 MiB (1048576) since August 2025, but pulumi-aws v6 (the newest major the
-// module proxy serves here) still validates maxMessageSize against the old
-// 256 KiB ceiling and rejects larger values at preview (pulumi-aws#6321;
-// fixed upstream only in the v6 Terraform provider, i.e. pulumi-aws v7). Raise
-// this to 1048576 when the module moves to pulumi-aws v7.
-const maxMessageBytes = 262144
+// deadLetterRetentionSeconds is how long the dead-letter queue keeps a
+// message, decided in contract (the handler relies on it).
+const deadLetterRetentionSeconds = int(contract.DeadLetterRetention / time.Second)
 
-// Retention periods, decided in contract (the handler relies on them).
-const (
-	queueRetentionSeconds      = int(contract.QueueRetention / time.Second)
-	deadLetterRetentionSeconds = int(contract.DeadLetterRetention / time.Second)
-)
-
-// Defaults and ranges of the queue settings. Lambda's SQS guide asks for a
-// visibility timeout of at least 6 × the function timeout + the batching
-// window and a maxReceiveCount of at least 5; SQS caps the timeout at 12
-// hours.
-const (
-	defaultMaxReceiveCount          = 5
-	defaultVisibilityTimeoutSeconds = 6 * defaultTimeoutSeconds
-)
-
-var (
-	maxReceiveCountRange          = intRange{5, 1000}
-	visibilityTimeoutSecondsRange = intRange{1, 12 * 3600}
-)
+// visibilityTimeoutSecondsRange is what SQS accepts: up to 12 hours.
+var visibilityTimeoutSecondsRange = stackconfig.Range{Lo: 1, Hi: 12 * 3600}
 
 // QueueArgs configures a Queue. Zero values take the defaults noted.
 type QueueArgs struct {
@@ -53,12 +33,12 @@ type QueueArgs struct {
 // withDefaults returns a copy of a with the zero values defaulted, or what is
 // wrong with it.
 func (a QueueArgs) withDefaults() (QueueArgs, error) {
-	a.VisibilityTimeoutSeconds = cmp.Or(a.VisibilityTimeoutSeconds, defaultVisibilityTimeoutSeconds)
-	a.MaxReceiveCount = cmp.Or(a.MaxReceiveCount, defaultMaxReceiveCount)
-	if err := visibilityTimeoutSecondsRange.check("QueueArgs.VisibilityTimeoutSeconds", a.VisibilityTimeoutSeconds); err != nil {
+	a.VisibilityTimeoutSeconds = cmp.Or(a.VisibilityTimeoutSeconds, stackconfig.Defaults().VisibilityTimeoutSeconds())
+	a.MaxReceiveCount = cmp.Or(a.MaxReceiveCount, stackconfig.DefaultMaxReceiveCount)
+	if err := visibilityTimeoutSecondsRange.Check("QueueArgs.VisibilityTimeoutSeconds", a.VisibilityTimeoutSeconds); err != nil {
 		return a, err
 	}
-	return a, maxReceiveCountRange.check("QueueArgs.MaxReceiveCount", a.MaxReceiveCount)
+	return a, stackconfig.MaxReceiveCountRange.Check("QueueArgs.MaxReceiveCount", a.MaxReceiveCount)
 }
 
 // Queue is the webhook queue and its dead-letter queue, both encrypted with
@@ -101,7 +81,7 @@ func NewQueue(ctx *pulumi.Context, name string, args *QueueArgs, opts ...pulumi.
 
 	dlq, err := sqs.NewQueue(ctx, name+"-dlq", &sqs.QueueArgs{
 		SqsManagedSseEnabled:    pulumi.Bool(true),
-		MaxMessageSize:          pulumi.Int(maxMessageBytes),
+		MaxMessageSize:          pulumi.Int(stackconfig.MaxMessageBytes),
 		MessageRetentionSeconds: pulumi.Int(deadLetterRetentionSeconds),
 	}, parent)
 	if err != nil {
@@ -110,8 +90,8 @@ func NewQueue(ctx *pulumi.Context, name string, args *QueueArgs, opts ...pulumi.
 
 	main, err := sqs.NewQueue(ctx, name, &sqs.QueueArgs{
 		SqsManagedSseEnabled:     pulumi.Bool(true),
-		MaxMessageSize:           pulumi.Int(maxMessageBytes),
-		MessageRetentionSeconds:  pulumi.Int(queueRetentionSeconds),
+		MaxMessageSize:           pulumi.Int(stackconfig.MaxMessageBytes),
+		MessageRetentionSeconds:  pulumi.Int(stackconfig.QueueRetentionSeconds),
 		VisibilityTimeoutSeconds: pulumi.Int(a.VisibilityTimeoutSeconds),
 		RedrivePolicy: dlq.Arn.ApplyT(func(arn string) string {
 			return mustMarshal(redrivePolicy{DeadLetterTargetARN: arn, MaxReceiveCount: a.MaxReceiveCount})

@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/webhook-ingest/webhook-ingest/stackconfig"
 )
 
 func TestQueues(t *testing.T) {
@@ -17,8 +19,8 @@ func TestQueues(t *testing.T) {
 		if !boolean(t, r, "sqsManagedSseEnabled") {
 			t.Errorf("%s is not encrypted (sqsManagedSseEnabled)", r.Name)
 		}
-		if got := num(t, r, "maxMessageSize"); got != maxMessageBytes {
-			t.Errorf("%s maxMessageSize %v, want %d", r.Name, got, maxMessageBytes)
+		if got := num(t, r, "maxMessageSize"); got != stackconfig.MaxMessageBytes {
+			t.Errorf("%s maxMessageSize %v, want %d", r.Name, got, stackconfig.MaxMessageBytes)
 		}
 	}
 	// 6 × timeoutSeconds (20) + batchingWindowSeconds (7).
@@ -68,13 +70,13 @@ func TestQueueArgs(t *testing.T) {
 		t.Fatal(err)
 	}
 	q := c.one(t, tQueue, "q")
-	if got := num(t, q, "visibilityTimeoutSeconds"); got != 6*defaultTimeoutSeconds {
-		t.Errorf("zero QueueArgs: visibility timeout %v, want %d", got, 6*defaultTimeoutSeconds)
+	if got := num(t, q, "visibilityTimeoutSeconds"); got != 6*stackconfig.DefaultTimeoutSeconds {
+		t.Errorf("zero QueueArgs: visibility timeout %v, want %d", got, 6*stackconfig.DefaultTimeoutSeconds)
 	}
 	var redrive map[string]any
 	decodeJSON(t, "redrive policy", str(t, q, "redrivePolicy"), &redrive)
-	if redrive["maxReceiveCount"] != float64(defaultMaxReceiveCount) {
-		t.Errorf("zero QueueArgs: maxReceiveCount %v, want %d", redrive["maxReceiveCount"], defaultMaxReceiveCount)
+	if redrive["maxReceiveCount"] != float64(stackconfig.DefaultMaxReceiveCount) {
+		t.Errorf("zero QueueArgs: maxReceiveCount %v, want %d", redrive["maxReceiveCount"], stackconfig.DefaultMaxReceiveCount)
 	}
 
 	for _, tc := range []struct {

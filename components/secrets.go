@@ -9,6 +9,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/webhook-ingest/webhook-ingest/contract"
+	"github.com/webhook-ingest/webhook-ingest/stackconfig"
 )
 
 // SecretsArgs configures Secrets.
@@ -71,7 +72,7 @@ func NewSecrets(ctx *pulumi.Context, name string, args *SecretsArgs, opts ...pul
 	parameters := make(pulumi.StringMap, len(args.Sources))
 	for _, src := range args.Sources {
 		p, err := ssm.NewParameter(ctx, name+"-"+src.Name(), &ssm.ParameterArgs{
-			Name:        pulumi.String(secretParameterName(args.ParameterPrefix, src.Name())),
+			Name:        pulumi.String(stackconfig.SecretParameterName(args.ParameterPrefix, src.Name())),
 			Description: pulumi.String(fmt.Sprintf("Signing secrets of webhook source %s, one per line, newest first", src.Name())),
 			Type:        pulumi.String("SecureString"),
 			Tier:        pulumi.String("Standard"),

@@ -1,9 +1,22 @@
-// Command webhook-ops recovers a webhook-ingest stack without writing code:
+// Command webhook-ops runs a webhook-ingest stack's pipeline on this
+// machine, signs test webhooks, checks a deployed stack, and recovers one
+// without writing code:
 //
+//	webhook-ops serve [-stack S] [-addr HOST:PORT] [-s3-addr HOST:PORT] [-data DIR] [-json]
+//	webhook-ops send (-preset NAME [-custom JSON] -url URL | -source NAME [-stack S] [-url URL]) [-secret-env VAR | -secret-file F | -secret-stdin] [-body FILE|-] [-id ID] [-topic T]
+//	webhook-ops check [-stack S] [-api URL -bucket B] [-source NAME]... [-timeout D]
 //	webhook-ops redrive -dlq <queue URL or ARN> [-destination <queue URL or ARN>] [-rate N] [-wait]
 //	webhook-ops replay -bucket B -source S -from T1 [-to T2] -bus NAME [-dry-run]
 //	webhook-ops quarantine ls (-bucket B | -stack S) [-source S] [-reason R] [-from T1] [-to T2]
 //	webhook-ops reverify -source S (-bucket B -parameter P | -stack S) [-origin O] [-preset NAME] [-reason R] [-from T1] [-to T2] [-bus NAME] [-dry-run]
+//
+// serve runs the stack's pipeline locally (docs/local.md): its routes as the
+// API Gateway edge maps them, a persistent queue with SQS's redelivery and
+// dead-letter semantics, the handler's own processing, and an S3 endpoint
+// whose objects are files in the data directory. send signs a body as a
+// preset's sender does and posts it. check sends one signed and one wrongly
+// signed webhook per source to a stack, deployed or served, and reports
+// whether the first was stored and the second was not.
 //
 // redrive moves the dead-letter queue's messages back to the queue they came
 // from (SQS StartMessageMoveTask) and, with -wait, reports progress until the
@@ -39,6 +52,10 @@ const (
 )
 
 const usageText = `usage:
+  webhook-ops serve [-stack S] [-addr HOST:PORT] [-s3-addr HOST:PORT] [-data DIR] [-json]
+  webhook-ops send (-preset NAME [-custom JSON] -url URL | -source NAME [-stack S] [-url URL])
+                   [-secret-env VAR | -secret-file F | -secret-stdin] [-body FILE|-] [-id ID] [-topic T]
+  webhook-ops check [-stack S] [-api URL -bucket B] [-source NAME]... [-timeout D]
   webhook-ops redrive -dlq <queue URL or ARN> [-destination <queue URL or ARN>] [-rate N] [-wait]
   webhook-ops replay -bucket B -source S -from T1 [-to T2] -bus NAME [-dry-run]
   webhook-ops quarantine ls (-bucket B | -stack S) [-source S] [-reason R] [-from T1] [-to T2]
@@ -50,18 +67,24 @@ Run "webhook-ops <command> -h" for a command's flags.
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }
 
 // run executes one command line and returns the exit status.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usageText)
 		return exitUsage
 	}
 	switch args[0] {
+	case "serve":
+		return serve(ctx, args[1:], stdout, stderr)
+	case "send":
+		return send(ctx, args[1:], stdin, stdout, stderr)
+	case "check":
+		return check(ctx, args[1:], stdout, stderr)
 	case "redrive":
 		return redrive(ctx, args[1:], stdout, stderr)
 	case "replay":

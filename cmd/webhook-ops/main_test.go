@@ -34,10 +34,10 @@ func awsEnv(t *testing.T, endpoints map[string]string) {
 }
 
 // runCLI runs one command line in-process.
-func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
+func runCLI(t testing.TB, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	code = run(context.Background(), args, &out, &errOut)
+	code = run(context.Background(), args, strings.NewReader(""), &out, &errOut)
 	return code, out.String(), errOut.String()
 }
 
@@ -55,6 +55,10 @@ func TestRunUsage(t *testing.T) {
 		{[]string{"replay", "-h"}, exitOK, "", "-dry-run"},
 		{[]string{"quarantine", "ls", "-h"}, exitOK, "", "-reason"},
 		{[]string{"reverify", "-h"}, exitOK, "", "-origin"},
+		{[]string{"serve", "-h"}, exitOK, "", "-s3-addr"},
+		{[]string{"send", "-h"}, exitOK, "", "-secret-stdin"},
+		{[]string{"check", "-h"}, exitOK, "", "-timeout"},
+		{[]string{"serve", "-addr", "nonsense"}, exitUsage, "", "-addr nonsense"},
 		{[]string{"redrive", "-nope"}, exitUsage, "", "flag provided but not defined: -nope"},
 		{[]string{"redrive", "-dlq", "arn:aws:sqs:eu-west-1:1:q", "extra"}, exitUsage, "", `unexpected argument "extra"`},
 	}

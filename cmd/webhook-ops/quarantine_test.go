@@ -524,7 +524,7 @@ func TestQuarantineLsUsage(t *testing.T) {
 		{[]string{"quarantine", "ls", "-bucket", "b", "extra"}, `quarantine ls: unexpected argument "extra"` + "\n"},
 		{
 			[]string{"quarantine", "ls", "-bucket", "b", "-reason", "bad_signature"},
-			`quarantine ls: -reason "bad_signature" is not a reason code (want conflict or one of [missing_signature malformed_signature missing_timestamp malformed_timestamp no_matching_secret outside_window unverified unknown_source missing_attribute unusable_id])` + "\n",
+			`quarantine ls: -reason "bad_signature" is not a reason code (want conflict or one of [missing_signature malformed_signature missing_timestamp malformed_timestamp no_matching_secret outside_window unverified unknown_source missing_attribute unusable_id source_not_allowed])` + "\n",
 		},
 		{[]string{"quarantine", "ls", "-bucket", "b", "-from", "2026-11-29", "-to", "2026-11-28"}, "quarantine ls: -from 2026-11-29T00:00:00Z is not before -to 2026-11-28T00:00:00Z\n"},
 		{[]string{"quarantine", "ls", "-bucket", "b", "-to", "noon"}, `quarantine ls: -to: "noon" is neither RFC 3339 (2026-11-28T09:00:00Z) nor a date (2026-11-28)` + "\n"},

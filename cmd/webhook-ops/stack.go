@@ -12,6 +12,7 @@ import (
 // stackOutputs are the outputs of a deployed stack that the commands can
 // take their flags from.
 type stackOutputs struct {
+	WebhookURLs      map[string]string `json:"webhookUrls"`
 	BucketName       string            `json:"bucketName"`
 	EventBusName     string            `json:"eventBusName"`
 	SecretParameters map[string]string `json:"secretParameters"`
