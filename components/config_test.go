@@ -93,7 +93,7 @@ func TestConfigErrors(t *testing.T) {
 		{"custom without block", "sources", map[string]string{"sources": `[{"name":"orders","preset":"custom"}]`}, true, "webhook-ingest:sources[0]: source \"orders\": preset custom needs a custom block"},
 		{"bad custom header", "sources", map[string]string{"sources": `[{"name":"orders","preset":"custom","custom":{"signatureHeader":"X Sig"}}]`}, true, "custom.signatureHeader"},
 		{"tolerance out of range", "sources", map[string]string{"sources": `[{"name":"orders","preset":"stripe","toleranceSeconds":-1}]`}, true, "toleranceSeconds -1"},
-		{"quarantine not a bool", "sources", map[string]string{"sources": `[{"name":"orders","preset":"generic","quarantine":"no"}]`}, true, "webhook-ingest:sources must be a list of {name, preset, toleranceSeconds, custom, quarantine} objects"},
+		{"quarantine not a bool", "sources", map[string]string{"sources": `[{"name":"orders","preset":"generic","quarantine":"no"}]`}, true, "webhook-ingest:sources must be a list of {name, preset, toleranceSeconds, custom, quarantine, allowedCidrs} objects"},
 		{"source quarantine without quarantineDays", "sources", map[string]string{"sources": `[{"name":"gh","preset":"github","quarantine":false},{"name":"orders","preset":"generic","quarantine":true}]`, "secrets": `{"gh":"x","orders":"` + ordersSecret + `"}`, "quarantineDays": "0"}, true,
 			"webhook-ingest:sources[1].quarantine is true, but webhook-ingest:quarantineDays is 0 (no quarantine): set webhook-ingest:quarantineDays between 1 and 365, or remove the key (pulumi config rm --path 'sources[1].quarantine')"},
 		{"too many sources", "sources", map[string]string{"sources": manySrc, "secrets": manySec}, true, "over its 4096-byte limit"},

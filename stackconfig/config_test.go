@@ -216,7 +216,7 @@ func TestLoadStackFile(t *testing.T) {
 		{"unknown preset", "config:\n  webhook-ingest:sources: [{name: orders, preset: gitlab}]\n", nil,
 			`webhook-ingest:sources[0]: source "orders": unknown preset "gitlab" (want one of ` + fmt.Sprint(contract.PresetNames()) + ")"},
 		{"unknown field", "config:\n  webhook-ingest:sources: [{name: orders, preset: generic, tolerance: 5}]\n", nil,
-			`webhook-ingest:sources must be a list of {name, preset, toleranceSeconds, custom, quarantine} objects: json: unknown field "tolerance"`},
+			`webhook-ingest:sources must be a list of {name, preset, toleranceSeconds, custom, quarantine, allowedCidrs} objects: json: unknown field "tolerance"`},
 		{"out of range", "config:\n  webhook-ingest:sources: [{name: orders, preset: generic}]\n  webhook-ingest:maxReceiveCount: 3\n", nil,
 			"webhook-ingest:maxReceiveCount = 3 is out of range: set it between 5 and 1000"},
 		{"not a number", "config:\n  webhook-ingest:sources: [{name: orders, preset: generic}]\n  webhook-ingest:batchSize: lots\n", nil,

@@ -94,7 +94,7 @@ func (r reader) sources() ([]contract.ResolvedSource, error) {
 	dec.DisallowUnknownFields()
 	var sources []contract.Source
 	if err := dec.Decode(&sources); err != nil {
-		return nil, fmt.Errorf("%s must be a list of {name, preset, toleranceSeconds, custom, quarantine} objects: %w", k, err)
+		return nil, fmt.Errorf("%s must be a list of {name, preset, toleranceSeconds, custom, quarantine, allowedCidrs} objects: %w", k, err)
 	}
 	if len(sources) == 0 {
 		return nil, fmt.Errorf("%s is empty: list at least one source, e.g. %s", k, example)
