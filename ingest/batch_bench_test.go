@@ -29,19 +29,7 @@ func BenchmarkBatch(b *testing.B) {
 	for _, records := range []int{10, 100, 1000} {
 		for _, latency := range []time.Duration{0, 20 * time.Millisecond} {
 			b.Run(fmt.Sprintf("batch=%d/s3=+%dms", records, latency.Milliseconds()), func(b *testing.B) {
-				srv := s3test.Start(b, func(next http.Handler) http.Handler {
-					return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-						time.Sleep(latency)
-						next.ServeHTTP(w, r)
-					})
-				})
-				p := &ingest.Processor{
-					S3:           srv.Client(ingest.S3Options, withPool),
-					Bucket:       srv.Bucket,
-					Receivers:    testReceivers(b),
-					FunctionName: testFunction,
-					Logger:       slog.New(slog.NewJSONHandler(io.Discard, nil)),
-				}
+				p := benchProcessor(b, latency)
 				ctx := context.Background()
 				b.ReportAllocs()
 				b.SetBytes(int64(records * size))
@@ -69,6 +57,25 @@ func BenchmarkBatch(b *testing.B) {
 	}
 }
 
+// benchProcessor returns a Processor with the handler's connection pool and
+// discarded logs, storing to an S3 protocol peer that adds latency to every
+// request.
+func benchProcessor(b *testing.B, latency time.Duration) *ingest.Processor {
+	srv := s3test.Start(b, func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			time.Sleep(latency)
+			next.ServeHTTP(w, r)
+		})
+	})
+	return &ingest.Processor{
+		S3:           srv.Client(ingest.S3Options, withPool),
+		Bucket:       srv.Bucket,
+		Receivers:    testReceivers(b),
+		FunctionName: testFunction,
+		Logger:       slog.New(slog.NewJSONHandler(io.Discard, nil)),
+	}
+}
+
 // withPool gives an S3 client the handler's connection pool.
 func withPool(o *s3.Options) { o.HTTPClient = ingest.HTTPClient(ingest.DefaultConcurrency) }
 
@@ -85,20 +92,8 @@ func BenchmarkBatchOutcomes(b *testing.B) {
 	for _, latency := range []time.Duration{0, 20 * time.Millisecond} {
 		for _, outcome := range []ingest.Outcome{ingest.Stored, ingest.Duplicate, ingest.Quarantined, ingest.Rejected} {
 			b.Run(fmt.Sprintf("s3=+%dms/%s", latency.Milliseconds(), outcome), func(b *testing.B) {
-				srv := s3test.Start(b, func(next http.Handler) http.Handler {
-					return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-						time.Sleep(latency)
-						next.ServeHTTP(w, r)
-					})
-				})
-				p := &ingest.Processor{
-					S3:           srv.Client(ingest.S3Options, withPool),
-					Bucket:       srv.Bucket,
-					Receivers:    testReceivers(b),
-					Quarantine:   outcome != ingest.Rejected,
-					FunctionName: testFunction,
-					Logger:       slog.New(slog.NewJSONHandler(io.Discard, nil)),
-				}
+				p := benchProcessor(b, latency)
+				p.Quarantine = outcome != ingest.Rejected
 				batch := func(i int) events.SQSEvent {
 					ev := events.SQSEvent{Records: make([]events.SQSMessage, records)}
 					now := time.Now()
