@@ -60,13 +60,14 @@ type Processor struct {
 // reported in BatchItemFailures, and is logged once with it.
 //
 // Records run concurrently, at most Concurrency at a time. When ctx has a
-// deadline, Handle returns DeadlineMargin before it: records not finished by
-// then are reported for retry, and their late results, if any, are ignored
-// (a store that lands anyway turns the redelivery into a duplicate).
+// deadline, Handle returns a margin before it (see DeadlineMargin): records
+// not finished by then are reported for retry, and their late results, if
+// any, are ignored (a store that lands anyway turns the redelivery into a
+// duplicate).
 //
 // The error is always nil. Each failure is reported against its own record,
 // which retries exactly what needs it; a whole-batch error would redeliver
-// the records already stored or rejected too, and count a receive against
+// the records already stored or quarantined too, and count a receive against
 // each of them on the way to the dead-letter queue.
 func (p *Processor) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 	start := time.Now()
