@@ -22,9 +22,17 @@ type APIArgs struct {
 	QueueARN pulumi.StringInput
 
 	// ThrottlingBurstLimit (default 200) and ThrottlingRateLimit (requests
-	// per second, default 100) apply to every route of the stage.
+	// per second, default 100) apply to every route of the stage whose
+	// source sets no limit of its own.
 	ThrottlingBurstLimit int
 	ThrottlingRateLimit  int
+
+	// Domain, when set, is the custom domain the webhook URLs use (see
+	// Domain). DisableExecuteAPIEndpoint turns the API's default
+	// execute-api endpoint off, so that senders cannot bypass the domain;
+	// it needs Domain.
+	Domain                    *stackconfig.Domain
+	DisableExecuteAPIEndpoint bool
 
 	// AccessLogGroupName names the access log group (default: a name
 	// Pulumi makes up); LogRetentionDays 0 keeps its events forever.
@@ -49,6 +57,16 @@ func (a APIArgs) withDefaults() (APIArgs, error) {
 	if err := stackconfig.ThrottlingRateLimitRange.Check("APIArgs.ThrottlingRateLimit", a.ThrottlingRateLimit); err != nil {
 		return a, err
 	}
+	if err := stackconfig.CheckSourceThrottling("APIArgs.Sources", a.Sources); err != nil {
+		return a, err
+	}
+	if a.Domain != nil {
+		if err := a.Domain.Check("APIArgs.Domain", ""); err != nil {
+			return a, err
+		}
+	} else if a.DisableExecuteAPIEndpoint {
+		return a, errors.New("APIArgs.DisableExecuteAPIEndpoint needs APIArgs.Domain: without either endpoint nothing could reach the API")
+	}
 	return a, stackconfig.CheckLogRetention("APIArgs.LogRetentionDays", a.LogRetentionDays)
 }
 
@@ -59,13 +77,31 @@ type API struct {
 
 	ID       pulumi.StringOutput
 	Endpoint pulumi.StringOutput
-	// WebhookURLs maps each source name to the URL its sender posts to.
+	// WebhookURLs maps each source name to the URL its sender posts to: on
+	// the custom domain when there is one.
 	WebhookURLs        pulumi.StringMapOutput
 	AccessLogGroupName pulumi.StringOutput
+	// Domain is nil without a custom domain.
+	Domain *Domain
 }
 
 // webhookPath returns the path of source's route.
 func webhookPath(source string) string { return "/webhooks/" + source }
+
+// routeKey returns the route key of source's route.
+func routeKey(source string) string { return "POST " + webhookPath(source) }
+
+// routeThrottling returns the burst and rate limits of s's route: its own,
+// or else the stage's.
+func routeThrottling(s contract.ResolvedSource, burst, rate int) (int, int) {
+	if v := s.Source.ThrottlingBurstLimit; v != nil {
+		burst = *v
+	}
+	if v := s.Source.ThrottlingRateLimit; v != nil {
+		rate = *v
+	}
+	return burst, rate
+}
 
 // accessLogFormat is the stage's JSON access log line. It records what is
 // needed to trace a delivery and diagnose a failed SendMessage, and no
@@ -103,8 +139,9 @@ func NewAPI(ctx *pulumi.Context, name string, args *APIArgs, opts ...pulumi.Reso
 	parent := pulumi.Parent(a)
 
 	api, err := apigatewayv2.NewApi(ctx, name, &apigatewayv2.ApiArgs{
-		ProtocolType: pulumi.String("HTTP"),
-		Description:  pulumi.String("Receives webhooks and queues them for verification and storage"),
+		ProtocolType:              pulumi.String("HTTP"),
+		Description:               pulumi.String("Receives webhooks and queues them for verification and storage"),
+		DisableExecuteApiEndpoint: pulumi.Bool(in.DisableExecuteAPIEndpoint),
 	}, parent)
 	if err != nil {
 		return nil, fmt.Errorf("create HTTP API: %w", err)
@@ -118,7 +155,8 @@ func NewAPI(ctx *pulumi.Context, name string, args *APIArgs, opts ...pulumi.Reso
 		return nil, err
 	}
 
-	urls := pulumi.StringMap{}
+	var routes []pulumi.Resource
+	var routeSettings apigatewayv2.StageRouteSettingArray
 	for _, s := range in.Sources {
 		attributes, err := contract.MessageAttributesMapping(s.Name(), s.Preset)
 		if err != nil {
@@ -144,14 +182,23 @@ func NewAPI(ctx *pulumi.Context, name string, args *APIArgs, opts ...pulumi.Reso
 		if err != nil {
 			return nil, fmt.Errorf("create integration of source %s: %w", s.Name(), err)
 		}
-		if _, err := apigatewayv2.NewRoute(ctx, name+"-"+s.Name(), &apigatewayv2.RouteArgs{
+		route, err := apigatewayv2.NewRoute(ctx, name+"-"+s.Name(), &apigatewayv2.RouteArgs{
 			ApiId:    api.ID(),
-			RouteKey: pulumi.String("POST " + webhookPath(s.Name())),
+			RouteKey: pulumi.String(routeKey(s.Name())),
 			Target:   pulumi.Sprintf("integrations/%s", integration.ID()),
-		}, parent); err != nil {
+		}, parent)
+		if err != nil {
 			return nil, fmt.Errorf("create route of source %s: %w", s.Name(), err)
 		}
-		urls[s.Name()] = pulumi.Sprintf("%s%s", api.ApiEndpoint, webhookPath(s.Name()))
+		routes = append(routes, route)
+		// Each route's own limits, so that one noisy sender cannot use up
+		// another's share.
+		burst, rate := routeThrottling(s, in.ThrottlingBurstLimit, in.ThrottlingRateLimit)
+		routeSettings = append(routeSettings, &apigatewayv2.StageRouteSettingArgs{
+			RouteKey:             pulumi.String(routeKey(s.Name())),
+			ThrottlingBurstLimit: pulumi.Int(burst),
+			ThrottlingRateLimit:  pulumi.Float64(float64(rate)),
+		})
 	}
 
 	logArgs := &cloudwatch.LogGroupArgs{RetentionInDays: pulumi.Int(in.LogRetentionDays)}
@@ -163,7 +210,9 @@ func NewAPI(ctx *pulumi.Context, name string, args *APIArgs, opts ...pulumi.Reso
 		return nil, fmt.Errorf("create access log group: %w", err)
 	}
 
-	if _, err := apigatewayv2.NewStage(ctx, name, &apigatewayv2.StageArgs{
+	// The stage waits for the routes: API Gateway refuses route settings
+	// of a route that does not exist yet.
+	stage, err := apigatewayv2.NewStage(ctx, name, &apigatewayv2.StageArgs{
 		ApiId:      api.ID(),
 		Name:       pulumi.String("$default"),
 		AutoDeploy: pulumi.Bool(true),
@@ -175,8 +224,26 @@ func NewAPI(ctx *pulumi.Context, name string, args *APIArgs, opts ...pulumi.Reso
 			ThrottlingBurstLimit: pulumi.Int(in.ThrottlingBurstLimit),
 			ThrottlingRateLimit:  pulumi.Float64(float64(in.ThrottlingRateLimit)),
 		},
-	}, parent); err != nil {
+		RouteSettings: routeSettings,
+	}, parent, pulumi.DependsOn(routes))
+	if err != nil {
 		return nil, fmt.Errorf("create stage: %w", err)
+	}
+
+	base := api.ApiEndpoint
+	if in.Domain != nil {
+		if a.Domain, err = NewDomain(ctx, name+"-domain", &DomainArgs{
+			Domain: *in.Domain,
+			APIID:  api.ID(),
+			Stage:  stage.Name,
+		}, parent); err != nil {
+			return nil, err
+		}
+		base = pulumi.String("https://" + in.Domain.Name).ToStringOutput()
+	}
+	urls := pulumi.StringMap{}
+	for _, s := range in.Sources {
+		urls[s.Name()] = pulumi.Sprintf("%s%s", base, webhookPath(s.Name()))
 	}
 
 	a.ID, a.Endpoint = api.ID().ToStringOutput(), api.ApiEndpoint

@@ -187,3 +187,64 @@ func TestAPIArgs(t *testing.T) {
 		}, tc.want)
 	}
 }
+
+func TestRouteThrottling(t *testing.T) {
+	cfg := testConfig()
+	cfg[testProject+":sources"] = `[{"name":"orders","preset":"generic","throttlingRateLimit":5,"throttlingBurstLimit":10},` +
+		`{"name":"gh","preset":"github","throttlingRateLimit":2000},{"name":"pay","preset":"stripe","throttlingBurstLimit":1},{"name":"shop","preset":"shopify"}]`
+	cfg[testProject+":secrets"] = `{"orders":"a","gh":"b","pay":"whsec_c","shop":"d"}`
+	cfg[testProject+":throttlingBurstLimit"] = "300"
+	cfg[testProject+":throttlingRateLimit"] = "150"
+	c := mustRun(t, cfg)
+	st := c.only(t, tStage)
+
+	want := map[string][2]float64{ // route key -> burst, rate
+		"POST /webhooks/orders": {10, 5},
+		"POST /webhooks/gh":     {300, 2000},
+		"POST /webhooks/pay":    {1, 150},
+		"POST /webhooks/shop":   {300, 150},
+	}
+	got := map[string][2]float64{}
+	for _, s := range elements(t, st, "routeSettings") {
+		if keys := slices.Sorted(maps.Keys(s)); !slices.Equal(keys, []resource.PropertyKey{"routeKey", "throttlingBurstLimit", "throttlingRateLimit"}) {
+			t.Errorf("route setting %v sets %v, want only the route key and its limits", s, keys)
+		}
+		got[field(s, "routeKey").(string)] = [2]float64{field(s, "throttlingBurstLimit").(float64), field(s, "throttlingRateLimit").(float64)}
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("route settings %v, want %v", got, want)
+	}
+	if burst, rate := num(t, st, "defaultRouteSettings", "throttlingBurstLimit"), num(t, st, "defaultRouteSettings", "throttlingRateLimit"); burst != 300 || rate != 150 {
+		t.Errorf("default route settings %v/%v, want the stack's 300/150", burst, rate)
+	}
+	routes := c.all(tRoute)
+	if len(routes) != len(want) {
+		t.Fatalf("%d routes, want %d", len(routes), len(want))
+	}
+	for _, r := range routes {
+		if _, ok := want[str(t, r, "routeKey")]; !ok {
+			t.Errorf("route %s has no route setting", str(t, r, "routeKey"))
+		}
+		if !dependsOn(st, r) {
+			t.Errorf("the stage does not wait for route %s, which its route settings name", r.Name)
+		}
+	}
+	if env := str(t, c.only(t, tFunction), "environment", "variables", contract.EnvSources); strings.Contains(env, "throttling") {
+		t.Errorf("the handler's environment carries the sources' throttling: %s", env)
+	}
+}
+
+// A single source with no limits of its own takes the stack's defaults on
+// its route as well as on the stage.
+func TestRouteThrottlingDefaults(t *testing.T) {
+	st := mustRun(t, testConfig()).only(t, tStage)
+	settings := elements(t, st, "routeSettings")
+	want := resource.PropertyMap{
+		"routeKey":             resource.NewProperty("POST /webhooks/orders"),
+		"throttlingBurstLimit": resource.NewProperty(200.0),
+		"throttlingRateLimit":  resource.NewProperty(100.0),
+	}
+	if len(settings) != 1 || !settings[0].DeepEquals(want) {
+		t.Errorf("route settings %v, want [%v]", settings, want)
+	}
+}

@@ -75,7 +75,8 @@ func TestConfigErrors(t *testing.T) {
 	cases := []struct {
 		name string
 		// key is the configuration key the error must name; set replaces
-		// keys of testConfig (the empty string removes one).
+		// keys of testConfig, of the project's namespace unless they name
+		// another (the empty string removes one).
 		key    string
 		set    map[string]string
 		secret bool // whether the secrets key is marked secret
@@ -93,7 +94,7 @@ func TestConfigErrors(t *testing.T) {
 		{"custom without block", "sources", map[string]string{"sources": `[{"name":"orders","preset":"custom"}]`}, true, "webhook-ingest:sources[0]: source \"orders\": preset custom needs a custom block"},
 		{"bad custom header", "sources", map[string]string{"sources": `[{"name":"orders","preset":"custom","custom":{"signatureHeader":"X Sig"}}]`}, true, "custom.signatureHeader"},
 		{"tolerance out of range", "sources", map[string]string{"sources": `[{"name":"orders","preset":"stripe","toleranceSeconds":-1}]`}, true, "toleranceSeconds -1"},
-		{"quarantine not a bool", "sources", map[string]string{"sources": `[{"name":"orders","preset":"generic","quarantine":"no"}]`}, true, "webhook-ingest:sources must be a list of {name, preset, toleranceSeconds, custom, quarantine, allowedCidrs} objects"},
+		{"quarantine not a bool", "sources", map[string]string{"sources": `[{"name":"orders","preset":"generic","quarantine":"no"}]`}, true, "webhook-ingest:sources must be a list of {name, preset, toleranceSeconds, custom, quarantine, allowedCidrs, throttlingRateLimit, throttlingBurstLimit} objects"},
 		{"source quarantine without quarantineDays", "sources", map[string]string{"sources": `[{"name":"gh","preset":"github","quarantine":false},{"name":"orders","preset":"generic","quarantine":true}]`, "secrets": `{"gh":"x","orders":"` + ordersSecret + `"}`, "quarantineDays": "0"}, true,
 			"webhook-ingest:sources[1].quarantine is true, but webhook-ingest:quarantineDays is 0 (no quarantine): set webhook-ingest:quarantineDays between 1 and 365, or remove the key (pulumi config rm --path 'sources[1].quarantine')"},
 		{"too many sources", "sources", map[string]string{"sources": manySrc, "secrets": manySec}, true, "over its 4096-byte limit"},
@@ -152,6 +153,34 @@ func TestConfigErrors(t *testing.T) {
 		{"rejected threshold too large", "alarmRejectedThreshold", map[string]string{"alarmRejectedThreshold": "1000001"}, true, "webhook-ingest:alarmRejectedThreshold = 1000001 is out of range: set it between 0 and 1000000"},
 		{"alarmConflict not a bool", "alarmConflict", map[string]string{"alarmConflict": "on"}, true, `webhook-ingest:alarmConflict = "on" is not a boolean: set it to true or false`},
 		{"negative conflict threshold", "alarmConflictThreshold", map[string]string{"alarmConflictThreshold": "-1"}, true, "webhook-ingest:alarmConflictThreshold = -1 is out of range: set it between 0 and 1000000"},
+		{"source rate zero", "sources", map[string]string{"sources": `[{"name":"orders","preset":"generic","throttlingRateLimit":0}]`}, true,
+			"webhook-ingest:sources[0].throttlingRateLimit = 0 is out of range: set it between 1 and 10000"},
+		{"source burst too high", "sources", map[string]string{"sources": `[{"name":"gh","preset":"github"},{"name":"orders","preset":"generic","throttlingBurstLimit":5001}]`, "secrets": `{"gh":"x","orders":"` + ordersSecret + `"}`}, true,
+			"webhook-ingest:sources[1].throttlingBurstLimit = 5001 is out of range: set it between 1 and 5000"},
+		{"source rate not a number", "sources", map[string]string{"sources": `[{"name":"orders","preset":"generic","throttlingRateLimit":"fast"}]`}, true,
+			"json: cannot unmarshal string into Go struct field Source.throttlingRateLimit of type int"},
+		{"domain not an object", "domain", map[string]string{"domain": "hooks.example.com"}, true,
+			"webhook-ingest:domain must be an object {name, hostedZoneId} or {name, certificateArn}"},
+		{"domain without a name", "domain", map[string]string{"domain": `{"hostedZoneId":"` + testZoneID + `"}`}, true,
+			"webhook-ingest:domain.name is not set"},
+		{"domain name with a capital", "domain", map[string]string{"domain": `{"name":"Hooks.example.com","hostedZoneId":"` + testZoneID + `"}`}, true,
+			`webhook-ingest:domain.name = "Hooks.example.com" is not a domain name (it has upper-case letters)`},
+		{"domain with neither zone nor certificate", "domain", map[string]string{"domain": `{"name":"hooks.example.com"}`}, true,
+			"webhook-ingest:domain sets neither hostedZoneId nor certificateArn"},
+		{"domain with both", "domain", map[string]string{"domain": `{"name":"hooks.example.com","hostedZoneId":"` + testZoneID + `","certificateArn":"` + testCertificateARN + `"}`}, true,
+			"webhook-ingest:domain sets both hostedZoneId and certificateArn"},
+		{"domain zone id lower-case", "domain", map[string]string{"domain": `{"name":"hooks.example.com","hostedZoneId":"z0123456789abcdefghij"}`}, true,
+			`webhook-ingest:domain.hostedZoneId = "z0123456789abcdefghij" is not a Route 53 hosted zone id`},
+		{"domain too long for a certificate", "domain", map[string]string{"domain": `{"name":"` + strings.Repeat("h", 60) + `.example.com","hostedZoneId":"` + testZoneID + `"}`}, true,
+			"webhook-ingest:domain.name is 72 characters: ACM issues a certificate only for a name of at most 64"},
+		{"domain certificate not an ARN", "domain", map[string]string{"domain": `{"name":"hooks.example.com","certificateArn":"hooks.example.com"}`}, true,
+			`webhook-ingest:domain.certificateArn = "hooks.example.com" is not an ACM certificate ARN`},
+		{"domain certificate of another region", "domain", map[string]string{"aws:region": "eu-west-1", "domain": `{"name":"hooks.example.com","certificateArn":"` + testCertificateARN + `"}`}, true,
+			"webhook-ingest:domain.certificateArn is a certificate of us-east-1, but the stack deploys to eu-west-1 (aws:region)"},
+		{"execute-api endpoint off without a domain", "disableExecuteApiEndpoint", map[string]string{"disableExecuteApiEndpoint": "true"}, true,
+			"webhook-ingest:disableExecuteApiEndpoint is true, but webhook-ingest:domain is not set, so nothing could reach the API"},
+		{"execute-api switch not a bool", "disableExecuteApiEndpoint", map[string]string{"disableExecuteApiEndpoint": "off"}, true,
+			`webhook-ingest:disableExecuteApiEndpoint = "off" is not a boolean`},
 		{"alarmApi5xx not a bool", "alarmApi5xx", map[string]string{"alarmApi5xx": "5xx"}, true, `webhook-ingest:alarmApi5xx = "5xx" is not a boolean`},
 		{"negative 5xx threshold", "alarmApi5xxThreshold", map[string]string{"alarmApi5xxThreshold": "-5"}, true, "webhook-ingest:alarmApi5xxThreshold = -5 is out of range"},
 	}
@@ -159,10 +188,13 @@ func TestConfigErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := testConfig()
 			for k, v := range tc.set {
+				if !strings.Contains(k, ":") {
+					k = testProject + ":" + k
+				}
 				if v == "" {
-					delete(cfg, testProject+":"+k)
+					delete(cfg, k)
 				} else {
-					cfg[testProject+":"+k] = v
+					cfg[k] = v
 				}
 			}
 			var secretKeys []string
@@ -264,7 +296,7 @@ func TestProjectFile(t *testing.T) {
 	withDefaults := testConfig()
 	for key, decl := range p.Config {
 		if decl.Default != nil {
-			withDefaults[testProject+":"+key] = fmt.Sprint(decl.Default)
+			withDefaults[testProject+":"+key] = engineValue(decl.Default)
 		}
 	}
 	if got, want := loadConfig(t, withDefaults), loadConfig(t, testConfig()); !reflect.DeepEqual(got, want) {
@@ -330,7 +362,7 @@ func TestDevStack(t *testing.T) {
 	for key, decl := range p.Config {
 		full := testProject + ":" + key
 		if _, set := cfg[full]; !set && decl.Default != nil {
-			cfg[full] = fmt.Sprint(decl.Default)
+			cfg[full] = engineValue(decl.Default)
 		}
 	}
 	cfg[testProject+":secrets"] = mustMarshal(map[string]string{sources[0].Name: "dev-secret"})

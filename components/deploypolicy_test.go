@@ -29,6 +29,7 @@ var policyPlaceholders = strings.NewReplacer(
 	"ACCOUNT", testAccount,
 	"KEY-ID", stateKeyID,
 	"STATE-BUCKET", stateBucket,
+	"HOSTED-ZONE-ID", testZoneID,
 )
 
 const (
@@ -42,6 +43,11 @@ const (
 	keyUUID    = "6f5e4d3c-2b1a-4098-8765-43210fedcba9"
 	// subscriptionUUID ends a subscription's ARN, after its topic's.
 	subscriptionUUID = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
+	certificateUUID  = "3c2b1a09-8f7e-4d6c-9b5a-4f3e2d1c0b9a"
+	apiMappingID     = "1a2b3c"
+	// changeID is a Route 53 change, whose status the provider polls until
+	// the change is in sync.
+	changeID = "C2682N5HXP0BZ4"
 )
 
 // need is one call a deploy makes: an IAM action, the resource ARN AWS
@@ -187,6 +193,29 @@ func deployNeeds(t *testing.T, r registered) (ns []need, ok bool) {
 		topic := input("topic")
 		ns = append(needs(topic, "sns:Subscribe", "sns:ListSubscriptionsByTopic"),
 			needs(topic+":"+subscriptionUUID, "sns:GetSubscriptionAttributes", "sns:SetSubscriptionAttributes", "sns:Unsubscribe")...)
+	case tCertificate:
+		// Requested with no ARN to authorize against; the validation reads
+		// the same certificate until ACM issues it.
+		ns = append(needs("*", "acm:RequestCertificate"), needs(arnOf("acm", "certificate/"+certificateUUID),
+			"acm:DescribeCertificate", "acm:DeleteCertificate", "acm:ListTagsForCertificate",
+			"acm:AddTagsToCertificate", "acm:RemoveTagsFromCertificate")...)
+	case tValidation:
+		ns = needs(arnOf("acm", "certificate/"+certificateUUID), "acm:DescribeCertificate")
+	case tRecord:
+		// The provider reads the zone's name to build the record's FQDN,
+		// and waits for each change to reach every name server.
+		ns = append(needs("arn:aws:route53:::hostedzone/"+input("zoneId"),
+			"route53:GetHostedZone", "route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets"),
+			needs("arn:aws:route53:::change/"+changeID, "route53:GetChange")...)
+	case tDomainName:
+		domain := apiPath("/domainnames/" + input("domainName"))
+		ns = append(needs(apiPath("/domainnames"), "apigateway:POST"),
+			needs(domain, "apigateway:GET", "apigateway:PATCH", "apigateway:DELETE")...)
+		ns = append(ns, needs(apiPath("/tags/"+url.PathEscape(domain)), "apigateway:POST", "apigateway:DELETE")...)
+	case tAPIMapping:
+		mappings := apiPath("/domainnames/" + input("domainName") + "/apimappings")
+		ns = append(needs(mappings, "apigateway:POST"),
+			needs(mappings+"/"+apiMappingID, "apigateway:GET", "apigateway:PATCH", "apigateway:DELETE")...)
 	case tKey:
 		ns = append(needs("*", "kms:CreateKey"), needs(arnOf("kms", "key/"+keyUUID), "kms:DescribeKey",
 			"kms:GetKeyPolicy", "kms:PutKeyPolicy", "kms:GetKeyRotationStatus", "kms:EnableKeyRotation",
@@ -234,7 +263,7 @@ func integrationNeeds(c *cloud) []need {
 var actionsWithoutResource = []string{
 	"logs:DescribeLogGroups", "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery",
 	"logs:DeleteLogDelivery", "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies",
-	"ssm:DescribeParameters", "cloudwatch:DescribeAlarms", "kms:CreateKey",
+	"ssm:DescribeParameters", "cloudwatch:DescribeAlarms", "kms:CreateKey", "acm:RequestCertificate",
 	"lambda:GetEventSourceMapping", "lambda:ListEventSourceMappings",
 	"lambda:CreateEventSourceMapping", "lambda:UpdateEventSourceMapping", "lambda:DeleteEventSourceMapping",
 }
@@ -267,9 +296,14 @@ func TestDocumentedDeployPolicy(t *testing.T) {
 		}
 	}
 
-	// A production stack: every optional resource on, forceDestroy off.
-	prod := allPresetsConfig(t)
+	// A production stack: every optional resource on, forceDestroy off, a
+	// custom domain whose certificate and records the stack makes, the
+	// execute-api endpoint off; and one that brings its own certificate.
+	prod := withDomain(allPresetsConfig(t), testZoneID, "")
 	prod[testProject+":forceDestroy"] = "false"
+	prod[testProject+":disableExecuteApiEndpoint"] = "true"
+	ownCertificate := withDomain(allPresetsConfig(t), "", testCertificateARN)
+	ownCertificate[testProject+":forceDestroy"] = "false"
 	// A throwaway stack as the integration test deploys it in the dev
 	// account: forceDestroy on, checked with the dev-account additions.
 	throwaway := allPresetsConfig(t)
@@ -280,6 +314,7 @@ func TestDocumentedDeployPolicy(t *testing.T) {
 		extra  func(*cloud) []need
 	}{
 		{"prod", prod, deploy, nil},
+		{"prod with its own certificate", ownCertificate, deploy, nil},
 		{"throwaway", throwaway, deploy.with(devAdditions), integrationNeeds},
 	} {
 		c := mustRun(t, run.cfg)

@@ -41,6 +41,11 @@ const (
 	tTopicPolicy  = "aws:sns/topicPolicy:TopicPolicy"
 	tSubscription = "aws:sns/topicSubscription:TopicSubscription"
 	tKey          = "aws:kms/key:Key"
+	tCertificate  = "aws:acm/certificate:Certificate"
+	tValidation   = "aws:acm/certificateValidation:CertificateValidation"
+	tRecord       = "aws:route53/record:Record"
+	tDomainName   = "aws:apigatewayv2/domainName:DomainName"
+	tAPIMapping   = "aws:apigatewayv2/apiMapping:ApiMapping"
 )
 
 // Logical names of the program's resources.
@@ -55,7 +60,30 @@ const (
 	nBus       = "webhook-ingest-events"
 	nAlarms    = "webhook-ingest-alarms"
 	nDashboard = "webhook-ingest-dashboard"
+	nDomain    = "webhook-ingest-api-domain"
 )
+
+// The test stack's custom domain: its name, the hosted zone that holds it,
+// and a certificate of the stack's region the user brings instead.
+const (
+	testDomain         = "hooks.example.com"
+	testZoneID         = "Z0123456789ABCDEFGHIJ"
+	testCertificateARN = "arn:aws:acm:" + testRegion + ":" + testAccount + ":certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
+)
+
+// withDomain returns cfg with the custom domain given by zone, the hosted
+// zone, or cert, the certificate ARN.
+func withDomain(cfg map[string]string, zone, cert string) map[string]string {
+	d := map[string]string{"name": testDomain}
+	if zone != "" {
+		d["hostedZoneId"] = zone
+	}
+	if cert != "" {
+		d["certificateArn"] = cert
+	}
+	cfg[testProject+":domain"] = mustMarshal(d)
+	return cfg
+}
 
 // accessLogGroup is the test stack's API access log group.
 const accessLogGroup = "/aws/vendedlogs/webhook-ingest/dev/api-access"

@@ -99,11 +99,13 @@ func NewIngest(ctx *pulumi.Context, name string, args *IngestArgs, opts ...pulum
 		return nil, err
 	}
 	if in.API, err = NewAPI(ctx, name+"-api", &APIArgs{
-		Sources:              cfg.Sources,
-		QueueURL:             in.Queue.URL,
-		QueueARN:             in.Queue.ARN,
-		ThrottlingBurstLimit: cfg.ThrottlingBurstLimit,
-		ThrottlingRateLimit:  cfg.ThrottlingRateLimit,
+		Sources:                   cfg.Sources,
+		QueueURL:                  in.Queue.URL,
+		QueueARN:                  in.Queue.ARN,
+		ThrottlingBurstLimit:      cfg.ThrottlingBurstLimit,
+		ThrottlingRateLimit:       cfg.ThrottlingRateLimit,
+		Domain:                    cfg.Domain,
+		DisableExecuteAPIEndpoint: cfg.DisableExecuteAPIEndpoint,
 		// API Gateway delivers access logs as vended logs: each group is
 		// named in the account's log-delivery resource policy, which holds
 		// at most 5120 characters. Near that limit CloudWatch Logs allows
@@ -142,6 +144,7 @@ func NewIngest(ctx *pulumi.Context, name string, args *IngestArgs, opts ...pulum
 // outputs are the values a user of the stack needs: where senders post,
 // the queues, bucket and function to look at, the secret parameter of each
 // source (which webhook-ops reverify reads), and, when the stack has them,
+// the target of the custom domain (for a DNS record of the user's own),
 // the bus consumers subscribe on, the alarm topic and the dashboard.
 func outputs(in *Ingest) pulumi.Map {
 	m := pulumi.Map{
@@ -151,6 +154,10 @@ func outputs(in *Ingest) pulumi.Map {
 		"bucketName":         in.Bucket.Name,
 		"functionName":       in.Processor.FunctionName,
 		"secretParameters":   in.Secrets.ParameterNames,
+	}
+	if d := in.API.Domain; d != nil {
+		m["domainTarget"] = d.TargetDomainName
+		m["domainHostedZoneId"] = d.HostedZoneID
 	}
 	if in.Bus != nil {
 		m["eventBusName"] = in.Bus.Name

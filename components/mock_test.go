@@ -6,6 +6,7 @@ import (
 	"hash/fnv"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -131,9 +132,54 @@ func (c *cloud) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		set("keyId", id)
 	case "aws:apigatewayv2/api:Api":
 		set("apiEndpoint", "https://"+id+".execute-api."+testRegion+".amazonaws.com")
+	case "aws:acm/certificate:Certificate":
+		// One validation option per name, the CNAME ACM looks up, both
+		// names fully qualified with their trailing dot as ACM gives them.
+		id = "arn:aws:acm:" + testRegion + ":" + testAccount + ":certificate/" + mockCertificateID
+		set("arn", id)
+		set("status", "PENDING_VALIDATION")
+		domain := input("domainName")
+		state["domainValidationOptions"] = resource.NewProperty([]resource.PropertyValue{
+			resource.NewProperty(resource.PropertyMap{
+				"domainName":          resource.NewProperty(domain),
+				"resourceRecordName":  resource.NewProperty("_" + mockValidationToken + "." + domain + "."),
+				"resourceRecordType":  resource.NewProperty("CNAME"),
+				"resourceRecordValue": resource.NewProperty("_" + mockValidationAnswer + ".acm-validations.aws."),
+			}),
+		})
+	case "aws:acm/certificateValidation:CertificateValidation":
+		id = input("certificateArn")
+	case "aws:route53/record:Record":
+		// The provider keeps the name without its trailing dot and builds
+		// the id from the zone, name and type.
+		name := strings.TrimSuffix(strings.ToLower(input("name")), ".")
+		id = input("zoneId") + "_" + name + "_" + input("type")
+		set("name", name)
+		set("fqdn", name)
+	case "aws:apigatewayv2/domainName:DomainName":
+		id = input("domainName")
+		set("arn", "arn:aws:apigateway:"+testRegion+"::/domainnames/"+id)
+		set("apiMappingSelectionExpression", "$request.basepath")
+		if v, ok := args.Inputs["domainNameConfiguration"]; ok && v.IsObject() {
+			config := v.ObjectValue().Copy()
+			config["targetDomainName"] = resource.NewProperty(mockDomainTarget)
+			config["hostedZoneId"] = resource.NewProperty(mockDomainZoneID)
+			state["domainNameConfiguration"] = resource.NewProperty(config)
+		}
 	}
 	return id, state, nil
 }
+
+// What the mock cloud makes up for a custom domain: ACM's validation CNAME
+// (its name's token and its value's), the certificate's id, and API
+// Gateway's regional target of the domain with its Route 53 zone.
+const (
+	mockValidationToken  = "a79865eb4cd1a6ab990a45779b4e0b96"
+	mockValidationAnswer = "0c8d1ab2e3f4a5b6c7d8e9f0a1b2c3d4.xlfgrmvvlj"
+	mockCertificateID    = "5a4e9b2c-1d3f-4e6a-8b7c-9d0e1f2a3b4c"
+	mockDomainTarget     = "d-a1b2c3d4e5.execute-api." + testRegion + ".amazonaws.com"
+	mockDomainZoneID     = "Z1UJRXOUMOOFQ8"
+)
 
 // parameterVersion is the version the mock cloud gives the SSM parameter
 // name: a different one per name, so that a test can tell which parameter a
@@ -293,12 +339,48 @@ func strs(t *testing.T, r registered, path ...string) []string {
 	return out
 }
 
+// elements returns the objects of r's array property at path.
+func elements(t *testing.T, r registered, path ...string) []resource.PropertyMap {
+	t.Helper()
+	v := prop(t, r, path...)
+	if !v.IsArray() {
+		t.Fatalf("%s %s: %v is %v, not an array", r.Type, r.Name, path, v)
+	}
+	var out []resource.PropertyMap
+	for _, e := range v.ArrayValue() {
+		if e = unwrap(e); !e.IsObject() {
+			t.Fatalf("%s %s: %v holds %v, not an object", r.Type, r.Name, path, e)
+		}
+		out = append(out, e.ObjectValue())
+	}
+	return out
+}
+
+// field returns the value of an object's key, nil when it has none.
+func field(m resource.PropertyMap, key string) any {
+	v, ok := m[resource.PropertyKey(key)]
+	if !ok {
+		return nil
+	}
+	return unwrap(v).V
+}
+
 // testConfig is a valid configuration: one generic source and its secret.
 func testConfig() map[string]string {
 	return map[string]string{
 		testProject + ":sources": `[{"name":"orders","preset":"generic"}]`,
 		testProject + ":secrets": `{"orders":"orders-signing-secret-5c1e"}`,
 	}
+}
+
+// engineValue is a Pulumi.yaml default as the engine hands it to a
+// program: a scalar as text, an object or list as JSON.
+func engineValue(v any) string {
+	switch v.(type) {
+	case map[string]any, []any:
+		return mustMarshal(v)
+	}
+	return fmt.Sprint(v)
 }
 
 // withConfig supplies stack configuration to a mocked run the way the

@@ -2,7 +2,6 @@ package components
 
 import (
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -203,7 +202,7 @@ func checkStackFile(t *testing.T, stack string, b []byte) (hasSecrets bool) {
 	for key, decl := range p.Config {
 		full := testProject + ":" + key
 		if _, set := cfg[full]; !set && decl.Default != nil {
-			cfg[full] = fmt.Sprint(decl.Default)
+			cfg[full] = engineValue(decl.Default)
 		}
 	}
 	cfg[testProject+":secrets"] = mustMarshal(standIn)

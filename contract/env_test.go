@@ -39,6 +39,37 @@ func TestEnvSourcesRoundTrip(t *testing.T) {
 	}
 }
 
+// The sources' throttling is API Gateway's: the environment leaves it out,
+// and the handler gets every other field back.
+func TestEnvSourcesLeaveOutThrottling(t *testing.T) {
+	rate, burst := 5, 10
+	sources, err := contract.ResolveSources([]contract.Source{
+		{Name: "orders", Preset: "generic", ThrottlingRateLimit: &rate, ThrottlingBurstLimit: &burst, AllowedCIDRs: []string{"192.0.2.0/24"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	value, err := contract.EncodeEnvSources(sources, []string{"/p/orders:3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `[{"name":"orders","preset":"generic","allowedCidrs":["192.0.2.0/24"],"secretSelector":"/p/orders:3"}]`; value != want {
+		t.Errorf("EncodeEnvSources = %s, want %s", value, want)
+	}
+	if sources[0].Source.ThrottlingRateLimit != &rate || sources[0].Source.ThrottlingBurstLimit != &burst {
+		t.Error("EncodeEnvSources changed the sources it encoded")
+	}
+	got, err := contract.ParseEnvSources(value)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := sources[0]
+	want.Source.ThrottlingRateLimit, want.Source.ThrottlingBurstLimit = nil, nil
+	if !reflect.DeepEqual(got[0].ResolvedSource, want) {
+		t.Errorf("parsed %+v, want %+v", got[0].ResolvedSource, want)
+	}
+}
+
 func TestParseEnvSources(t *testing.T) {
 	for _, tc := range []struct {
 		name    string

@@ -23,6 +23,12 @@ type Source struct {
 	// requests may come from (AttrSourceIP); others fail with
 	// ReasonSourceNotAllowed.
 	AllowedCIDRs []string `json:"allowedCidrs,omitempty"`
+	// ThrottlingRateLimit (requests per second) and ThrottlingBurstLimit,
+	// when set, are the limits of the source's route in place of the
+	// stack's; unset, the route takes the stack's. They are the API's
+	// concern: the handler's environment leaves them out (EncodeEnvSources).
+	ThrottlingRateLimit  *int `json:"throttlingRateLimit,omitempty"`
+	ThrottlingBurstLimit *int `json:"throttlingBurstLimit,omitempty"`
 }
 
 // maxAllowedCIDRs bounds a source's address ranges: the list travels in the

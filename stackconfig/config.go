@@ -45,6 +45,12 @@ type Config struct {
 	// Dashboard creates the stack's CloudWatch dashboard.
 	Dashboard bool
 	Alarms    Alarms
+
+	// Domain is the API's custom domain; nil without one.
+	Domain *Domain
+	// DisableExecuteAPIEndpoint turns the API's default execute-api
+	// endpoint off, so that senders reach it only through Domain.
+	DisableExecuteAPIEndpoint bool
 }
 
 // Alarms switches the stack's alarms on and off and sets their thresholds.
@@ -182,6 +188,7 @@ func Load(project, stack string, v Values) (Config, error) {
 		{"alarmRejected", &cfg.Alarms.Rejected},
 		{"alarmConflict", &cfg.Alarms.Conflict},
 		{"alarmApi5xx", &cfg.Alarms.API5xx},
+		{"disableExecuteApiEndpoint", &cfg.DisableExecuteAPIEndpoint},
 	}
 	for _, s := range bools {
 		if err := r.boolean(s.key, s.dst); err != nil {
@@ -195,6 +202,16 @@ func Load(project, stack string, v Values) (Config, error) {
 	if i := QuarantineWithoutStack(cfg.Sources, cfg.Quarantine()); i >= 0 {
 		return Config{}, fmt.Errorf("%s[%d].quarantine is true, but %s is 0 (no quarantine): set %s between 1 and %d, or remove the key (pulumi config rm --path 'sources[%d].quarantine')",
 			r.key("sources"), i, r.key("quarantineDays"), r.key("quarantineDays"), QuarantineDaysRange.Hi, i)
+	}
+	if err := CheckSourceThrottling(r.key("sources"), cfg.Sources); err != nil {
+		return Config{}, err
+	}
+	if cfg.Domain, err = r.domain("domain"); err != nil {
+		return Config{}, err
+	}
+	if cfg.DisableExecuteAPIEndpoint && cfg.Domain == nil {
+		return Config{}, fmt.Errorf("%s is true, but %s is not set, so nothing could reach the API: set the domain (pulumi config set --path 'domain.name' hooks.example.com, and its hostedZoneId or certificateArn), or set %s to false",
+			r.key("disableExecuteApiEndpoint"), r.key("domain"), r.key("disableExecuteApiEndpoint"))
 	}
 	if v, ok := r.get("architecture"); ok {
 		if v != ArchARM64 && v != ArchX8664 {

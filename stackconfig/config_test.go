@@ -1,6 +1,7 @@
 package stackconfig
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -56,6 +57,11 @@ func TestProjectFileStatesRanges(t *testing.T) {
 			t.Errorf("the description of %s in Pulumi.yaml does not give its range %s: %q", set.key, want, decls[set.key].Description)
 		}
 	}
+	for field, r := range map[string]Range{"throttlingRateLimit": ThrottlingRateLimitRange, "throttlingBurstLimit": ThrottlingBurstLimitRange} {
+		if want := fmt.Sprintf("%s (%d-%d)", field, r.Lo, r.Hi); !strings.Contains(decls["sources"].Description, want) {
+			t.Errorf("the description of sources in Pulumi.yaml does not give a source's range %s", want)
+		}
+	}
 	for _, days := range logRetentionValues[1:] {
 		if !strings.Contains(decls["logRetentionDays"].Description, " "+strconv.Itoa(days)) {
 			t.Errorf("the description of logRetentionDays in Pulumi.yaml does not list %d", days)
@@ -74,7 +80,7 @@ func TestProjectFileDefaults(t *testing.T) {
 	}
 	for key, d := range projectConfig(t) {
 		if d.Default != nil {
-			withDefaults[project+":"+key] = fmt.Sprint(d.Default)
+			withDefaults[project+":"+key] = engineValue(t, d.Default)
 		}
 	}
 	got, err := Load(project, "dev", values{m: withDefaults})
@@ -88,6 +94,21 @@ func TestProjectFileDefaults(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Pulumi.yaml's defaults give\n%+v\nDefaults give\n%+v", got, want)
 	}
+}
+
+// engineValue is a Pulumi.yaml default as the engine hands it to a
+// program: a scalar as text, an object or list as JSON.
+func engineValue(t *testing.T, v any) string {
+	t.Helper()
+	switch v.(type) {
+	case map[string]any, []any:
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	return fmt.Sprint(v)
 }
 
 func TestStackFileName(t *testing.T) {
@@ -216,7 +237,7 @@ func TestLoadStackFile(t *testing.T) {
 		{"unknown preset", "config:\n  webhook-ingest:sources: [{name: orders, preset: gitlab}]\n", nil,
 			`webhook-ingest:sources[0]: source "orders": unknown preset "gitlab" (want one of ` + fmt.Sprint(contract.PresetNames()) + ")"},
 		{"unknown field", "config:\n  webhook-ingest:sources: [{name: orders, preset: generic, tolerance: 5}]\n", nil,
-			`webhook-ingest:sources must be a list of {name, preset, toleranceSeconds, custom, quarantine, allowedCidrs} objects: json: unknown field "tolerance"`},
+			`webhook-ingest:sources must be a list of {name, preset, toleranceSeconds, custom, quarantine, allowedCidrs, throttlingRateLimit, throttlingBurstLimit} objects: json: unknown field "tolerance"`},
 		{"out of range", "config:\n  webhook-ingest:sources: [{name: orders, preset: generic}]\n  webhook-ingest:maxReceiveCount: 3\n", nil,
 			"webhook-ingest:maxReceiveCount = 3 is out of range: set it between 5 and 1000"},
 		{"not a number", "config:\n  webhook-ingest:sources: [{name: orders, preset: generic}]\n  webhook-ingest:batchSize: lots\n", nil,

@@ -92,17 +92,43 @@ const DefaultQuarantineDays = 14
 // configured otherwise.
 const DefaultLogRetentionDays = 30
 
-// Defaults and ranges of the stage's throttling, per route.
+// Defaults of the stage's throttling, per route; a source's own
+// throttlingBurstLimit and throttlingRateLimit replace them on its route.
 const (
 	DefaultThrottlingBurstLimit = 200
 	DefaultThrottlingRateLimit  = 100
 )
 
-// Ranges of the stage's throttling that API Gateway accepts.
+// Ranges of the stage's throttling that API Gateway accepts, for the stack
+// and for each source.
 var (
 	ThrottlingBurstLimitRange = Range{1, 5000}
 	ThrottlingRateLimitRange  = Range{1, 10000}
 )
+
+// CheckSourceThrottling reports the first source whose own throttling is out
+// of range, naming its field under key, the sources' key
+// ("webhook-ingest:sources" gives "webhook-ingest:sources[1].throttlingRateLimit").
+func CheckSourceThrottling(key string, sources []contract.ResolvedSource) error {
+	for i, s := range sources {
+		for _, f := range []struct {
+			name  string
+			value *int
+			r     Range
+		}{
+			{"throttlingRateLimit", s.Source.ThrottlingRateLimit, ThrottlingRateLimitRange},
+			{"throttlingBurstLimit", s.Source.ThrottlingBurstLimit, ThrottlingBurstLimitRange},
+		} {
+			if f.value == nil {
+				continue
+			}
+			if err := f.r.Check(fmt.Sprintf("%s[%d].%s", key, i, f.name), *f.value); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
 
 // DefaultAlarmQueueAgeSeconds is the queue-age alarm's default threshold.
 const DefaultAlarmQueueAgeSeconds = 900

@@ -94,7 +94,7 @@ func (r reader) sources() ([]contract.ResolvedSource, error) {
 	dec.DisallowUnknownFields()
 	var sources []contract.Source
 	if err := dec.Decode(&sources); err != nil {
-		return nil, fmt.Errorf("%s must be a list of {name, preset, toleranceSeconds, custom, quarantine, allowedCidrs} objects: %w", k, err)
+		return nil, fmt.Errorf("%s must be a list of {name, preset, toleranceSeconds, custom, quarantine, allowedCidrs, throttlingRateLimit, throttlingBurstLimit} objects: %w", k, err)
 	}
 	if len(sources) == 0 {
 		return nil, fmt.Errorf("%s is empty: list at least one source, e.g. %s", k, example)
@@ -104,6 +104,29 @@ func (r reader) sources() ([]contract.ResolvedSource, error) {
 		return nil, fmt.Errorf("%s[%d]: %w", k, se.Index, se.Err)
 	}
 	return resolved, nil
+}
+
+// domain reads the optional custom domain object k. Unset, empty ({}, the
+// default Pulumi.yaml declares) or null means none.
+func (r reader) domain(k string) (*Domain, error) {
+	v, ok := r.get(k)
+	if !ok || strings.TrimSpace(v) == "" {
+		return nil, nil
+	}
+	dec := json.NewDecoder(strings.NewReader(v))
+	dec.DisallowUnknownFields()
+	var d Domain
+	if err := dec.Decode(&d); err != nil {
+		return nil, fmt.Errorf("%s must be an object {name, hostedZoneId} or {name, certificateArn}, set field by field (pulumi config set --path 'domain.name' hooks.example.com): %w", r.key(k), err)
+	}
+	if d == (Domain{}) {
+		return nil, nil
+	}
+	region, _ := r.v.Get("aws:region")
+	if err := d.Check(r.key(k), region); err != nil {
+		return nil, err
+	}
+	return &d, nil
 }
 
 // Secrets reads the secrets key of the namespace project from v: each
