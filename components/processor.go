@@ -11,6 +11,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/webhook-ingest/webhook-ingest/contract"
+	"github.com/webhook-ingest/webhook-ingest/internal/lambdabuild"
 	"github.com/webhook-ingest/webhook-ingest/stackconfig"
 )
 
@@ -190,7 +191,7 @@ func NewProcessor(ctx *pulumi.Context, name string, args *ProcessorArgs, opts ..
 	fn, err := lambda.NewFunction(ctx, name, &lambda.FunctionArgs{
 		Description:   pulumi.String("Verifies webhook signatures and stores each webhook body once"),
 		Runtime:       lambda.RuntimeCustomAL2023,
-		Handler:       pulumi.String("bootstrap"),
+		Handler:       pulumi.String(lambdabuild.Executable),
 		Architectures: pulumi.StringArray{pulumi.String(a.Architecture)},
 		Code:          a.Code,
 		MemorySize:    pulumi.Int(a.MemorySize),

@@ -13,6 +13,8 @@
 //   - source configuration and resolution (source.go);
 //   - the handler's environment (env.go);
 //   - S3 object keys (key.go) and user metadata (metadata.go);
+//   - the quarantine's keys and record (quarantine.go);
+//   - the queues' retention (queue.go);
 //   - metric, dimension, outcome and reason names (metrics.go);
 //   - the source of hand-off events (events.go).
 //

@@ -35,7 +35,7 @@ func QuarantineDir(source, messageID string) string {
 	if ValidateSourceName(source) != nil {
 		source = unknownSourceSegment
 	}
-	return QuarantinePrefix + source + "/" + idSegment(messageID) + "/"
+	return QuarantineSourcePrefix(source) + idSegment(messageID) + "/"
 }
 
 // QuarantineSourcePrefix returns the prefix under which the records whose

@@ -15,25 +15,11 @@ import (
 func TestEndToEndAllowedCIDRs(t *testing.T) {
 	w := newWorld(t, 0)
 	w.env[contract.EnvQuarantine] = "true"
-	sources, err := contract.ParseEnvSources(w.env[contract.EnvSources])
-	if err != nil {
-		t.Fatal(err)
-	}
-	resolved := make([]contract.ResolvedSource, len(sources))
-	selectors := make([]string, len(sources))
-	for i, s := range sources {
-		src := s.Source
+	w.editSources(t, func(_ int, src *contract.Source, _ *string) {
 		if src.Preset == "generic" {
 			src.AllowedCIDRs = []string{"192.0.2.0/24", "2001:db8::/32"}
 		}
-		if resolved[i], err = src.Resolve(); err != nil {
-			t.Fatal(err)
-		}
-		selectors[i] = s.SecretSelector
-	}
-	if w.env[contract.EnvSources], err = contract.EncodeEnvSources(resolved, selectors); err != nil {
-		t.Fatal(err)
-	}
+	})
 	e := startEmulator(t, w.env)
 
 	name := senders["generic"].source.Name

@@ -112,6 +112,29 @@ func newWorld(tb testing.TB, s3Latency time.Duration) *world {
 	}}
 }
 
+// editSources rewrites the sources in w.env: edit may change each source
+// and its secret selector, which are then resolved and encoded again.
+func (w *world) editSources(tb testing.TB, edit func(i int, src *contract.Source, selector *string)) {
+	tb.Helper()
+	sources, err := contract.ParseEnvSources(w.env[contract.EnvSources])
+	if err != nil {
+		tb.Fatal(err)
+	}
+	resolved := make([]contract.ResolvedSource, len(sources))
+	selectors := make([]string, len(sources))
+	for i, s := range sources {
+		src := s.Source
+		selectors[i] = s.SecretSelector
+		edit(i, &src, &selectors[i])
+		if resolved[i], err = src.Resolve(); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	if w.env[contract.EnvSources], err = contract.EncodeEnvSources(resolved, selectors); err != nil {
+		tb.Fatal(err)
+	}
+}
+
 // record builds the SQS record of a delivery from source, as the API
 // Gateway mapping would.
 func record(messageID, source string, d delivery, sent time.Time) events.SQSMessage {
@@ -361,20 +384,12 @@ func TestEndToEnd(t *testing.T) {
 
 func TestEndToEndBrokenConfiguration(t *testing.T) {
 	w := newWorld(t, 0)
-	sources, err := contract.ParseEnvSources(w.env[contract.EnvSources])
-	if err != nil {
-		t.Fatal(err)
-	}
 	const missing = "/webhook-ingest/e2e/not-created"
-	resolved := make([]contract.ResolvedSource, len(sources))
-	selectors := make([]string, len(sources))
-	for i, s := range sources {
-		resolved[i], selectors[i] = s.ResolvedSource, s.SecretSelector
-	}
-	selectors[0] = missing
-	if w.env[contract.EnvSources], err = contract.EncodeEnvSources(resolved, selectors); err != nil {
-		t.Fatal(err)
-	}
+	w.editSources(t, func(i int, _ *contract.Source, selector *string) {
+		if i == 0 {
+			*selector = missing
+		}
+	})
 	e := startEmulator(t, w.env)
 
 	logs := assertColdStartFails(t, e, configErrorType, "cold start failed: broken configuration", missing)

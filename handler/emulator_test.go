@@ -58,33 +58,45 @@ func rie(tb testing.TB) string {
 	return ""
 }
 
-var build struct {
+// builtOnce is a binary the tests build at most once per test binary, in a
+// directory of its own that TestMain removes.
+type builtOnce struct {
 	once sync.Once
 	dir  string
 	path string
 	err  error
 }
 
+// get returns the binary's path, building it the first time: build writes it
+// into a new directory named after prefix and returns its path. A failed
+// build fails tb, and every later caller.
+func (b *builtOnce) get(tb testing.TB, prefix string, build func(dir string) (string, error)) string {
+	tb.Helper()
+	b.once.Do(func() {
+		if b.dir, b.err = os.MkdirTemp("", prefix); b.err == nil {
+			b.path, b.err = build(b.dir)
+		}
+	})
+	if b.err != nil {
+		tb.Fatal(b.err)
+	}
+	return b.path
+}
+
+var bootstrapBuild builtOnce
+
 // bootstrap builds the handler once per test binary with lambdabuild, as
 // components.Build does for Lambda, but for the host's GOOS and GOARCH.
 func bootstrap(tb testing.TB) string {
 	tb.Helper()
-	build.once.Do(func() {
-		build.dir, build.err = os.MkdirTemp("", "webhook-ingest-bootstrap-")
-		if build.err != nil {
-			return
-		}
-		build.path, build.err = lambdabuild.Build(context.Background(), ".", ".", runtime.GOOS, runtime.GOARCH, build.dir)
+	return bootstrapBuild.get(tb, "webhook-ingest-bootstrap-", func(dir string) (string, error) {
+		return lambdabuild.Build(context.Background(), ".", ".", runtime.GOOS, runtime.GOARCH, dir)
 	})
-	if build.err != nil {
-		tb.Fatal(build.err)
-	}
-	return build.path
 }
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	for _, dir := range []string{build.dir, opsBuild.dir} {
+	for _, dir := range []string{bootstrapBuild.dir, opsBuild.dir} {
 		if dir != "" {
 			os.RemoveAll(dir)
 		}

@@ -14,7 +14,6 @@ import (
 	"reflect"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -26,33 +25,21 @@ import (
 	"github.com/webhook-ingest/webhook-ingest/internal/ssmtest"
 )
 
-var opsBuild struct {
-	once sync.Once
-	dir  string
-	path string
-	err  error
-}
+var opsBuild builtOnce
 
 // webhookOps builds the operator CLI once per test binary, as an operator
 // builds it from the module root.
 func webhookOps(tb testing.TB) string {
 	tb.Helper()
-	opsBuild.once.Do(func() {
-		opsBuild.dir, opsBuild.err = os.MkdirTemp("", "webhook-ingest-ops-")
-		if opsBuild.err != nil {
-			return
-		}
-		opsBuild.path = filepath.Join(opsBuild.dir, "webhook-ops")
-		cmd := exec.Command("go", "build", "-o", opsBuild.path, "./cmd/webhook-ops")
+	return opsBuild.get(tb, "webhook-ingest-ops-", func(dir string) (string, error) {
+		path := filepath.Join(dir, "webhook-ops")
+		cmd := exec.Command("go", "build", "-o", path, "./cmd/webhook-ops")
 		cmd.Dir = ".."
 		if out, err := cmd.CombinedOutput(); err != nil {
-			opsBuild.err = fmt.Errorf("go build ./cmd/webhook-ops: %w\n%s", err, out)
+			return "", fmt.Errorf("go build ./cmd/webhook-ops: %w\n%s", err, out)
 		}
+		return path, nil
 	})
-	if opsBuild.err != nil {
-		tb.Fatal(opsBuild.err)
-	}
-	return opsBuild.path
 }
 
 // ops runs webhook-ops with args against w's S3 and SSM, with the

@@ -25,36 +25,53 @@ import (
 // server's.
 func BenchmarkBatch(b *testing.B) {
 	const size = 1024
-	body := `{"pad":"` + strings.Repeat("x", size-len(`{"pad":""}`)) + `"}`
+	body := benchBody(size)
 	for _, records := range []int{10, 100, 1000} {
 		for _, latency := range []time.Duration{0, 20 * time.Millisecond} {
 			b.Run(fmt.Sprintf("batch=%d/s3=+%dms", records, latency.Milliseconds()), func(b *testing.B) {
 				p := benchProcessor(b, latency)
-				ctx := context.Background()
-				b.ReportAllocs()
 				b.SetBytes(int64(records * size))
-				b.ResetTimer()
-				for i := range b.N {
-					b.StopTimer()
+				perBatch := timeBatches(b, p, func(i int) events.SQSEvent {
 					ev := events.SQSEvent{Records: make([]events.SQSMessage, records)}
 					now := time.Now()
 					for j := range records {
 						id := fmt.Sprintf("bench-%d-%d", i, j)
 						ev.Records[j] = message("m-"+id, body, now, genericAttrs(id, "orders/create", body))
 					}
-					b.StartTimer()
-					resp, err := p.Handle(ctx, ev)
-					if err != nil || len(resp.BatchItemFailures) != 0 {
-						b.Fatalf("batch failed: %v %+v", err, resp.BatchItemFailures)
-					}
-				}
-				b.StopTimer()
-				perBatch := float64(b.Elapsed().Nanoseconds()) / float64(b.N)
-				b.ReportMetric(perBatch/1e6, "ms/batch")
+					return ev
+				})
 				b.ReportMetric(float64(records)/(perBatch/1e9), "records/s")
 			})
 		}
 	}
+}
+
+// benchBody returns a JSON body of size bytes.
+func benchBody(size int) string {
+	return `{"pad":"` + strings.Repeat("x", size-len(`{"pad":""}`)) + `"}`
+}
+
+// timeBatches runs b.N batches, batch(i) the i-th, through p, timing only
+// Handle and failing on any record reported for retry. It reports and
+// returns the time per batch in nanoseconds.
+func timeBatches(b *testing.B, p *ingest.Processor, batch func(i int) events.SQSEvent) float64 {
+	b.Helper()
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		b.StopTimer()
+		ev := batch(i)
+		b.StartTimer()
+		resp, err := p.Handle(ctx, ev)
+		if err != nil || len(resp.BatchItemFailures) != 0 {
+			b.Fatalf("batch failed: %v %+v", err, resp.BatchItemFailures)
+		}
+	}
+	b.StopTimer()
+	perBatch := float64(b.Elapsed().Nanoseconds()) / float64(b.N)
+	b.ReportMetric(perBatch/1e6, "ms/batch")
+	return perBatch
 }
 
 // benchProcessor returns a Processor with the handler's connection pool and
@@ -87,7 +104,7 @@ func withPool(o *s3.Options) { o.HTTPClient = ingest.HTTPClient(ingest.DefaultCo
 // reports each as a ratio to stored at the same latency.
 func BenchmarkBatchOutcomes(b *testing.B) {
 	const records, size = 10, 1024
-	body := `{"pad":"` + strings.Repeat("x", size-len(`{"pad":""}`)) + `"}`
+	body := benchBody(size)
 	storedNs := map[time.Duration]float64{}
 	for _, latency := range []time.Duration{0, 20 * time.Millisecond} {
 		for _, outcome := range []ingest.Outcome{ingest.Stored, ingest.Duplicate, ingest.Quarantined, ingest.Rejected} {
@@ -110,24 +127,10 @@ func BenchmarkBatchOutcomes(b *testing.B) {
 					}
 					return ev
 				}
-				ctx := context.Background()
-				if _, err := p.Handle(ctx, batch(-1)); err != nil {
+				if _, err := p.Handle(context.Background(), batch(-1)); err != nil {
 					b.Fatal(err)
 				}
-				b.ReportAllocs()
-				b.ResetTimer()
-				for i := range b.N {
-					b.StopTimer()
-					ev := batch(i)
-					b.StartTimer()
-					resp, err := p.Handle(ctx, ev)
-					if err != nil || len(resp.BatchItemFailures) != 0 {
-						b.Fatalf("batch failed: %v %+v", err, resp.BatchItemFailures)
-					}
-				}
-				b.StopTimer()
-				perBatch := float64(b.Elapsed().Nanoseconds()) / float64(b.N)
-				b.ReportMetric(perBatch/1e6, "ms/batch")
+				perBatch := timeBatches(b, p, batch)
 				if outcome == ingest.Stored {
 					storedNs[latency] = perBatch
 				} else if base, ok := storedNs[latency]; ok {

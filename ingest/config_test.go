@@ -391,7 +391,7 @@ func TestLoadErrors(t *testing.T) {
 			}
 			var ce *ConfigError
 			if errors.As(err, &ce) == tc.transient {
-				t.Errorf("error %q: a *ConfigError is %v, want %v", err, !tc.transient, !tc.transient)
+				t.Errorf("error %q: a *ConfigError is %v, want %v", err, tc.transient, !tc.transient)
 			}
 			assertNoSecret(t, err.Error(), logs.String())
 		})

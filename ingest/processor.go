@@ -82,11 +82,9 @@ func (p *Processor) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSE
 
 	done := make([]bool, n)
 	var out events.SQSEventResponse
-	counts := make(map[Outcome]int, len(contract.Outcomes))
 	groups := make(map[metricGroup]int)
 	finish := func(r result) {
 		done[r.index] = true
-		counts[r.outcome]++
 		groups[p.groupOf(r)]++
 		if r.outcome == Retry {
 			out.BatchItemFailures = append(out.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: ev.Records[r.index].MessageId})
@@ -122,6 +120,10 @@ collect:
 	}
 
 	p.logMetrics(ctx, groups, time.Now())
+	counts := make(map[Outcome]int, len(contract.Outcomes))
+	for g, n := range groups {
+		counts[g.outcome] += n
+	}
 	attrs := make([]slog.Attr, 0, len(contract.Outcomes)+2)
 	attrs = append(attrs, slog.Int("records", n))
 	for _, o := range contract.Outcomes {

@@ -41,14 +41,7 @@ import (
 // INGEST_PROPERTY_SEED replays a run; the seed fixes the workload and the
 // fault draws, goroutine scheduling may still vary.
 func TestPropertyQueueDrains(t *testing.T) {
-	seed := uint64(time.Now().UnixNano())
-	if s := os.Getenv("INGEST_PROPERTY_SEED"); s != "" {
-		var err error
-		if seed, err = strconv.ParseUint(s, 10, 64); err != nil {
-			t.Fatalf("INGEST_PROPERTY_SEED: %v", err)
-		}
-	}
-	t.Logf("seed %d (replay with INGEST_PROPERTY_SEED=%d)", seed, seed)
+	seed := propertySeed(t)
 	iterations := 150
 	if testing.Short() {
 		iterations = 30
@@ -66,6 +59,19 @@ func TestPropertyQueueDrains(t *testing.T) {
 // 100 and 1,000 records, where records run DefaultConcurrency at a time and
 // the deadline cuts off more of them.
 func TestPropertyLargeBatches(t *testing.T) {
+	rng := rand.New(rand.NewPCG(propertySeed(t), 0x1a7e))
+	for _, run := range []struct{ maxBatch, webhooks int }{{100, 300}, {100, 300}, {1000, 1200}} {
+		s1, s2 := rng.Uint64(), rng.Uint64()
+		t.Run(fmt.Sprintf("batch=%d", run.maxBatch), func(t *testing.T) {
+			runQueue(t, rand.New(rand.NewPCG(s1, s2)), run.maxBatch, run.webhooks)
+		})
+	}
+}
+
+// propertySeed returns the seed of a property run, INGEST_PROPERTY_SEED or
+// else the time, and logs how to replay it.
+func propertySeed(t *testing.T) uint64 {
+	t.Helper()
 	seed := uint64(time.Now().UnixNano())
 	if s := os.Getenv("INGEST_PROPERTY_SEED"); s != "" {
 		var err error
@@ -74,13 +80,7 @@ func TestPropertyLargeBatches(t *testing.T) {
 		}
 	}
 	t.Logf("seed %d (replay with INGEST_PROPERTY_SEED=%d)", seed, seed)
-	rng := rand.New(rand.NewPCG(seed, 0x1a7e))
-	for _, run := range []struct{ maxBatch, webhooks int }{{100, 300}, {100, 300}, {1000, 1200}} {
-		s1, s2 := rng.Uint64(), rng.Uint64()
-		t.Run(fmt.Sprintf("batch=%d", run.maxBatch), func(t *testing.T) {
-			runQueue(t, rand.New(rand.NewPCG(s1, s2)), run.maxBatch, run.webhooks)
-		})
-	}
+	return seed
 }
 
 // webhook is one delivery a sender makes, possibly carried by several SQS
@@ -324,6 +324,9 @@ func runQueue(t *testing.T, rng *rand.Rand, maxBatch, n int) {
 					t.Fatalf("%s ended conflict but %q holds its own body (present %v)", rec.MessageId, w.key, ok)
 				}
 				checkQuarantined(t, h, rec, o, w.body)
+				if o.Quarantine != "" {
+					quarantined[o.Quarantine] = true
+				}
 			case "quarantined":
 				if w.valid || !h.proc.Quarantine {
 					t.Fatalf("%s (%s webhook, valid %v) quarantined with quarantine %v: %s", rec.MessageId, w.kind, w.valid, h.proc.Quarantine, o.Reason)
@@ -334,9 +337,6 @@ func runQueue(t *testing.T, rng *rand.Rand, maxBatch, n int) {
 				if w.valid || h.proc.Quarantine {
 					t.Fatalf("%s (%s webhook, valid %v) rejected with quarantine %v: %s", rec.MessageId, w.kind, w.valid, h.proc.Quarantine, o.Reason)
 				}
-			}
-			if o.Outcome == "conflict" && o.Quarantine != "" {
-				quarantined[o.Quarantine] = true
 			}
 		}
 	}

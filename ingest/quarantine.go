@@ -20,9 +20,13 @@ func (p *Processor) refuse(ctx context.Context, res result, rec *events.SQSMessa
 	if v.code == contract.ReasonConflict {
 		outcome = Conflict
 	}
+	// The source is looked up again here rather than carried in the
+	// verdict, where a pointer to it would cost every record an allocation;
+	// only a quarantined record's copy of its configuration escapes.
+	src, known := p.Receivers[res.source]
 	keep := p.Quarantine
-	if v.src != nil {
-		keep = v.src.Source.Quarantines(p.Quarantine)
+	if known {
+		keep = src.Source.Quarantines(p.Quarantine)
 	}
 	if !keep {
 		if outcome == Quarantined {
@@ -30,8 +34,13 @@ func (p *Processor) refuse(ctx context.Context, res result, rec *events.SQSMessa
 		}
 		return res.end(outcome, v.code, v.reason)
 	}
+	var config *contract.Source
+	if known {
+		c := src.Source
+		config = &c
+	}
 	dir := contract.QuarantineDir(res.source, rec.MessageId)
-	if err := p.quarantine(ctx, dir, rec, v); err != nil {
+	if err := p.quarantine(ctx, dir, rec, v, config); err != nil {
 		if ctx.Err() != nil {
 			return res.end(Retry, contract.ReasonDeadline, reasonDeadline)
 		}
@@ -42,21 +51,20 @@ func (p *Processor) refuse(ctx context.Context, res result, rec *events.SQSMessa
 }
 
 // quarantine writes the record under dir: first its QuarantineRecordFile,
-// then its body, both once (a redelivery finds them written and goes on).
-// Readers list bodies, so a record whose body write failed is not seen
-// until the retry writes it.
-func (p *Processor) quarantine(ctx context.Context, dir string, rec *events.SQSMessage, v verdict) error {
+// with config, its source's configuration (nil for an unknown source), then
+// its body, both once (a redelivery finds them written and goes on). Readers
+// list bodies, so a record whose body write failed is not seen until the
+// retry writes it.
+func (p *Processor) quarantine(ctx context.Context, dir string, rec *events.SQSMessage, v verdict, config *contract.Source) error {
 	q := contract.QuarantineRecord{
 		Source:     attribute(rec, contract.AttrSource),
 		MessageID:  rec.MessageId,
 		ReceivedAt: v.received,
 		ReasonCode: v.code,
 		Reason:     v.reason,
+		Config:     config,
 		Attributes: make(map[string]string, len(rec.MessageAttributes)),
 		Size:       int64(len(v.body)),
-	}
-	if v.src != nil {
-		q.Config = &v.src.Source
 	}
 	for name, a := range rec.MessageAttributes {
 		if a.StringValue != nil {

@@ -2,8 +2,6 @@ package ingest_test
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -259,8 +257,7 @@ func TestStoredDigest(t *testing.T) {
 	if !ok {
 		t.Fatal("not stored")
 	}
-	sum := sha256.Sum256([]byte(body))
-	if got, want := out.Metadata[contract.MetaBodySHA256], hex.EncodeToString(sum[:]); got != want {
+	if got, want := out.Metadata[contract.MetaBodySHA256], sha256Hex(body); got != want {
 		t.Errorf("%s = %q, want %q", contract.MetaBodySHA256, got, want)
 	}
 }

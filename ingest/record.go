@@ -91,7 +91,6 @@ func (r result) end(o Outcome, code, reason string) result {
 // verdict is what the checks of one record found: where its body belongs,
 // or the check it failed (code and reason set).
 type verdict struct {
-	src      *Receiver
 	received time.Time
 	// body is the one copy of the record's body: verification,
 	// identification and the uploads all read this slice.
@@ -155,7 +154,6 @@ func (p *Processor) judge(rec *events.SQSMessage, res *result) verdict {
 		v.code, v.reason = contract.ReasonUnknownSource, reasonUnknownSource
 		return v
 	}
-	v.src = &src
 	if !src.Allows(attribute(rec, contract.AttrSourceIP)) {
 		v.code, v.reason = contract.ReasonSourceNotAllowed, reasonNotAllowed
 		return v

@@ -60,8 +60,17 @@ func (p *Processor) putOnce(ctx context.Context, key string, body []byte, meta m
 }
 
 func isPreconditionFailed(err error) bool {
+	return httpStatus(err) == http.StatusPreconditionFailed
+}
+
+// httpStatus returns the HTTP status of S3's answer to a failed call, or 0
+// when there was none.
+func httpStatus(err error) int {
 	var respErr *awshttp.ResponseError
-	return errors.As(err, &respErr) && respErr.HTTPStatusCode() == http.StatusPreconditionFailed
+	if errors.As(err, &respErr) {
+		return respErr.HTTPStatusCode()
+	}
+	return 0
 }
 
 // compare tells a duplicate from a conflict once res.key is taken.
@@ -88,8 +97,7 @@ func (p *Processor) compare(ctx context.Context, res result, body []byte, sum [s
 // handler stores them.
 func (p *Processor) holds(ctx context.Context, key string, body []byte, sum [sha256.Size]byte) (exists, same bool, err error) {
 	out, err := p.S3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(p.Bucket), Key: aws.String(key)})
-	var respErr *awshttp.ResponseError
-	if errors.As(err, &respErr) && respErr.HTTPStatusCode() == http.StatusNotFound {
+	if httpStatus(err) == http.StatusNotFound {
 		return false, false, nil
 	}
 	if err != nil {
@@ -107,12 +115,7 @@ func (p *Processor) holds(ctx context.Context, key string, body []byte, sum [sha
 func s3Reason(op string, err error) string {
 	var apiErr smithy.APIError
 	if errors.As(err, &apiErr) {
-		status := 0
-		var respErr *awshttp.ResponseError
-		if errors.As(err, &respErr) {
-			status = respErr.HTTPStatusCode()
-		}
-		return fmt.Sprintf("s3 %s: %s (HTTP %d)", op, apiErr.ErrorCode(), status)
+		return fmt.Sprintf("s3 %s: %s (HTTP %d)", op, apiErr.ErrorCode(), httpStatus(err))
 	}
 	return "s3 " + op + ": " + err.Error()
 }

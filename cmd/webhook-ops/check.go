@@ -82,7 +82,7 @@ func check(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if (*api == "") != (*bucket == "") {
 		return usageError(stderr, "check", "-api and -bucket go together")
 	}
-	cfg, secrets, err := readLocalStack(*stack)
+	cfg, secrets, err := readLocalStack(*stack, defaultDataDir(*stack))
 	if err != nil {
 		return usageError(stderr, "check", "%v", err)
 	}
@@ -338,7 +338,7 @@ var errNoSuchKey = errors.New("no such key")
 
 // getObject returns the body of bucket/key.
 func getObject(ctx context.Context, client *s3.Client, bucket, key string) ([]byte, error) {
-	out, err := client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+	b, err := readObject(ctx, client, bucket, key)
 	var respErr *awshttp.ResponseError
 	if errors.As(err, &respErr) && respErr.HTTPStatusCode() == http.StatusNotFound {
 		return nil, errNoSuchKey
@@ -346,12 +346,18 @@ func getObject(ctx context.Context, client *s3.Client, bucket, key string) ([]by
 	if err != nil {
 		return nil, fmt.Errorf("s3 GetObject %s: %w", key, err)
 	}
-	defer out.Body.Close()
-	b, err := io.ReadAll(out.Body)
-	if err != nil {
-		return nil, fmt.Errorf("s3 GetObject %s: %w", key, err)
-	}
 	return b, nil
+}
+
+// readObject returns the body of bucket/key, or the SDK's error, for the
+// caller to wrap.
+func readObject(ctx context.Context, client *s3.Client, bucket, key string) ([]byte, error) {
+	out, err := client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+	if err != nil {
+		return nil, err
+	}
+	defer out.Body.Close()
+	return io.ReadAll(out.Body)
 }
 
 // report prints the table and returns the exit status.

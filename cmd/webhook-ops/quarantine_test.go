@@ -199,11 +199,14 @@ var seededDeliveries = []struct {
 	{ghost8, contract.OutcomeQuarantined, contract.ReasonUnknownSource},
 }
 
-// handle runs each delivery through the handler's Processor p as a batch of
-// its own, in order, at the fake S3's clock set to its receive time, and
-// checks it ends as want says (message id -> outcome and reason code).
-func handle(t *testing.T, f *fakeS3, p *ingest.Processor, logs *bytes.Buffer, want map[string][2]string, ds ...delivery) {
+// handle runs each delivery through the handler's Processor
+// (handlerProcessor, with secrets) as a batch of its own, in order, at the
+// fake S3's clock set to its receive time, and checks it ends as want says
+// (message id -> outcome and reason code).
+func handle(t *testing.T, f *fakeS3, secrets map[string]string, want map[string][2]string, ds ...delivery) {
 	t.Helper()
+	var logs bytes.Buffer
+	p := handlerProcessor(t, f, secrets, &logs)
 	for _, d := range ds {
 		f.clock.set(d.received.Add(time.Second))
 		logs.Reset()
@@ -241,8 +244,7 @@ func seed(t *testing.T, f *fakeS3, code string, ds ...delivery) {
 	for _, d := range ds {
 		want[d.messageID] = [2]string{contract.OutcomeQuarantined, code}
 	}
-	var logs bytes.Buffer
-	handle(t, f, handlerProcessor(t, f, nil, &logs), &logs, want, ds...)
+	handle(t, f, nil, want, ds...)
 }
 
 // seedQuarantine runs seededDeliveries through the handler of the seeded
@@ -255,8 +257,7 @@ func seedQuarantine(t *testing.T, f *fakeS3) {
 		want[s.d.messageID] = [2]string{s.outcome, s.code}
 		ds = append(ds, s.d)
 	}
-	var logs bytes.Buffer
-	handle(t, f, handlerProcessor(t, f, nil, &logs), &logs, want, ds...)
+	handle(t, f, nil, want, ds...)
 }
 
 // object is one stored object as S3 returns it.

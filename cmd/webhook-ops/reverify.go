@@ -246,12 +246,7 @@ func (r *reverifier) load(ctx context.Context, dir string) (contract.QuarantineR
 }
 
 func (r *reverifier) get(ctx context.Context, key string) ([]byte, error) {
-	out, err := r.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(r.bucket), Key: aws.String(key)})
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", key, err)
-	}
-	defer out.Body.Close()
-	b, err := io.ReadAll(out.Body)
+	b, err := readObject(ctx, r.s3, r.bucket, key)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", key, err)
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -26,10 +25,11 @@ const (
 	acmeParam    = "/webhook-ingest/dev/acme"
 )
 
-// fixedSSM starts an SSM peer whose parameters held the stack's old secrets
-// and now hold the new ones, newest first with the old kept, as a rotation
-// leaves them.
-func fixedSSM(t *testing.T) *ssmtest.Server {
+// fixedPeers points the SDK at f, at an EventBridge peer and at an SSM peer
+// whose parameters held the stack's old secrets and now hold the new ones,
+// newest first with the old kept, as a rotation leaves them. It returns the
+// two peers.
+func fixedPeers(t *testing.T, f *fakeS3) (*ssmtest.Server, *eventbridgetest.Server) {
 	t.Helper()
 	srv := ssmtest.NewServer(
 		ssmtest.Parameter{Name: ordersParam, Type: ssmtest.SecureString, Value: ordersOld},
@@ -40,7 +40,10 @@ func fixedSSM(t *testing.T) *ssmtest.Server {
 	t.Cleanup(srv.Close)
 	srv.Put(ssmtest.Parameter{Name: ordersParam, Type: ssmtest.SecureString, Value: ordersNew + "\n" + ordersOld + "\n"})
 	srv.Put(ssmtest.Parameter{Name: stdParam, Type: ssmtest.SecureString, Value: stdNew + "\n" + stdOld + "\n"})
-	return srv
+	eb := eventbridgetest.NewServer()
+	t.Cleanup(eb.Close)
+	awsEnv(t, map[string]string{"S3": f.URL, "SSM": srv.URL, "EVENTBRIDGE": eb.URL})
+	return srv, eb
 }
 
 // fixedObjects returns the objects the handler writes for ds once its
@@ -52,9 +55,7 @@ func fixedObjects(t *testing.T, ds ...delivery) map[string]object {
 	for _, d := range ds {
 		want[d.messageID] = [2]string{contract.OutcomeStored, ""}
 	}
-	var logs bytes.Buffer
-	p := handlerProcessor(t, f, map[string]string{"orders": ordersNew, "std": stdNew}, &logs)
-	handle(t, f, p, &logs, want, ds...)
+	handle(t, f, map[string]string{"orders": ordersNew, "std": stdNew}, want, ds...)
 	return f.contents(t)
 }
 
@@ -101,10 +102,7 @@ func without(m map[string]object, ds ...delivery) map[string]object {
 func TestReverify(t *testing.T) {
 	f := newFakeS3(t)
 	seedQuarantine(t, f)
-	ssm := fixedSSM(t)
-	eb := eventbridgetest.NewServer()
-	defer eb.Close()
-	awsEnv(t, map[string]string{"S3": f.URL, "SSM": ssm.URL, "EVENTBRIDGE": eb.URL})
+	_, eb := fixedPeers(t, f)
 	seeded := f.contents(t)
 	fixed := fixedObjects(t, ord1, ord2, std6)
 
@@ -213,8 +211,7 @@ func TestReverify(t *testing.T) {
 func TestReverifyAllRecovered(t *testing.T) {
 	f := newFakeS3(t)
 	seed(t, f, contract.ReasonNoMatchingSecret, ord1, ord2, std6)
-	ssm := fixedSSM(t)
-	awsEnv(t, map[string]string{"S3": f.URL, "SSM": ssm.URL})
+	fixedPeers(t, f)
 	wantObjects := without(f.contents(t), ord1, ord2)
 	fixed := fixedObjects(t, ord1, ord2)
 	wantObjects["orders/ord-1"] = fixed["orders/ord-1"]
@@ -257,13 +254,8 @@ func TestReverifyAllRecovered(t *testing.T) {
 func TestReverifyDryRun(t *testing.T) {
 	f := newFakeS3(t)
 	seedQuarantine(t, f)
-	var logs bytes.Buffer
-	fixed := handlerProcessor(t, f, map[string]string{"orders": ordersNew}, &logs)
-	handle(t, f, fixed, &logs, map[string][2]string{"m-01": {contract.OutcomeStored, ""}}, ord1)
-	ssm := fixedSSM(t)
-	eb := eventbridgetest.NewServer()
-	defer eb.Close()
-	awsEnv(t, map[string]string{"S3": f.URL, "SSM": ssm.URL, "EVENTBRIDGE": eb.URL})
+	handle(t, f, map[string]string{"orders": ordersNew}, map[string][2]string{"m-01": {contract.OutcomeStored, ""}}, ord1)
+	_, eb := fixedPeers(t, f)
 	before, mark := f.contents(t), f.mark()
 
 	code, stdout, stderr := runCLI(t, "reverify", "-source", "orders", "-bucket", testBucket, "-parameter", ordersParam, "-bus", "webhooks-bus", "-dry-run")
@@ -297,10 +289,7 @@ func TestReverifyDryRun(t *testing.T) {
 func TestReverifyInterrupted(t *testing.T) {
 	f := newFakeS3(t)
 	seed(t, f, contract.ReasonNoMatchingSecret, ord1, ord2)
-	ssm := fixedSSM(t)
-	eb := eventbridgetest.NewServer()
-	defer eb.Close()
-	awsEnv(t, map[string]string{"S3": f.URL, "SSM": ssm.URL, "EVENTBRIDGE": eb.URL})
+	_, eb := fixedPeers(t, f)
 	seeded := f.contents(t)
 	fixed := fixedObjects(t, ord1, ord2)
 	f.mu.Lock()
@@ -440,8 +429,7 @@ func TestReverifyOtherSource(t *testing.T) {
 			f := newFakeS3(t)
 			seed(t, f, contract.ReasonNoMatchingSecret, bil9)
 			seed(t, f, contract.ReasonUnknownSource, ghost8)
-			ssm := fixedSSM(t)
-			awsEnv(t, map[string]string{"S3": f.URL, "SSM": ssm.URL})
+			fixedPeers(t, f)
 			want := f.contents(t)
 
 			code, stdout, stderr := runCLI(t, append([]string{"reverify", "-bucket", testBucket}, tt.args...)...)
@@ -513,8 +501,7 @@ func TestReverifyOtherPreset(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFakeS3(t)
 			seed(t, f, contract.ReasonMalformedSignature, acme1)
-			ssm := fixedSSM(t)
-			awsEnv(t, map[string]string{"S3": f.URL, "SSM": ssm.URL})
+			fixedPeers(t, f)
 			want := f.contents(t)
 
 			code, stdout, stderr := runCLI(t, append([]string{"reverify", "-source", "acme", "-bucket", testBucket, "-parameter", acmeParam}, tt.args...)...)
@@ -552,8 +539,7 @@ func TestReverifyUnreadableRecord(t *testing.T) {
 	f := newFakeS3(t)
 	f.put(t, "_quarantine/orders/m-99/"+contract.QuarantineRecordFile, "{", nil, at("10:00:00"))
 	f.put(t, "_quarantine/orders/m-99/"+contract.QuarantineBody, "body", nil, at("10:00:00"))
-	ssm := fixedSSM(t)
-	awsEnv(t, map[string]string{"S3": f.URL, "SSM": ssm.URL})
+	fixedPeers(t, f)
 	want := f.contents(t)
 
 	code, stdout, stderr := runCLI(t, "reverify", "-source", "orders", "-bucket", testBucket, "-parameter", ordersParam)
@@ -574,10 +560,7 @@ func TestReverifyUnreadableRecord(t *testing.T) {
 func TestReverifyStack(t *testing.T) {
 	f := newFakeS3(t)
 	seed(t, f, contract.ReasonNoMatchingSecret, ord1)
-	ssm := fixedSSM(t)
-	eb := eventbridgetest.NewServer()
-	defer eb.Close()
-	awsEnv(t, map[string]string{"S3": f.URL, "SSM": ssm.URL, "EVENTBRIDGE": eb.URL})
+	ssm, eb := fixedPeers(t, f)
 	fakePulumi(t, `{
   "bucketName": "webhooks",
   "eventBusName": "webhooks-dev-bus",
@@ -639,8 +622,7 @@ func TestReverifyStack(t *testing.T) {
 func TestReverifyFailures(t *testing.T) {
 	f := newFakeS3(t)
 	seed(t, f, contract.ReasonNoMatchingSecret, ord1)
-	ssm := fixedSSM(t)
-	awsEnv(t, map[string]string{"S3": f.URL, "SSM": ssm.URL})
+	fixedPeers(t, f)
 	for _, tt := range []struct {
 		name   string
 		args   []string
@@ -705,8 +687,7 @@ func TestReverifyDryRunObjectsWithoutDigest(t *testing.T) {
 		f := newFakeS3(t)
 		seed(t, f, contract.ReasonNoMatchingSecret, ord1)
 		f.put(t, "orders/ord-1", tt.stored, map[string]string{contract.MetaSource: "orders"}, at("09:00:00"))
-		ssm := fixedSSM(t)
-		awsEnv(t, map[string]string{"S3": f.URL, "SSM": ssm.URL})
+		fixedPeers(t, f)
 		_, stdout, _ := runCLI(t, "reverify", "-source", "orders", "-bucket", testBucket, "-parameter", ordersParam, "-dry-run")
 		if got, _, _ := strings.Cut(stdout, "\n"); got+"\n" != tt.want {
 			t.Errorf("stored %q: reported %q, want %q", tt.stored, got+"\n", tt.want)

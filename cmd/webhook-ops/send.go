@@ -224,7 +224,7 @@ func namedPreset(name, custom string) (contract.Preset, error) {
 // stackSource returns the preset of source in stack's Pulumi.<stack>.yaml,
 // and where its secrets are.
 func stackSource(stack, source string) (contract.Preset, *secretSource, error) {
-	cfg, secrets, err := readLocalStack(stack)
+	cfg, secrets, err := readLocalStack(stack, defaultDataDir(stack))
 	if err != nil {
 		return contract.Preset{}, nil, err
 	}
@@ -238,8 +238,8 @@ func stackSource(stack, source string) (contract.Preset, *secretSource, error) {
 
 // readLocalStack reads and validates stack's configuration from its stack
 // file in the current directory, and returns where its sources' secrets are
-// (serve's generated ones in its default data directory).
-func readLocalStack(stack string) (stackconfig.Config, *secretSource, error) {
+// (serve's generated ones in the data directory data).
+func readLocalStack(stack, data string) (stackconfig.Config, *secretSource, error) {
 	project, err := stackconfig.ReadProjectName(".")
 	if err != nil {
 		return stackconfig.Config{}, nil, err
@@ -252,7 +252,7 @@ func readLocalStack(stack string) (stackconfig.Config, *secretSource, error) {
 	if err != nil {
 		return stackconfig.Config{}, nil, err
 	}
-	return cfg, &secretSource{project: project, stack: stack, file: file, dir: filepath.Join(defaultDataDir(stack), secretsDir)}, nil
+	return cfg, &secretSource{project: project, stack: stack, file: file, dir: filepath.Join(data, secretsDir)}, nil
 }
 
 // readSecret reads the signing secret from where the flags say; with none,

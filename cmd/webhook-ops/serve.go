@@ -137,24 +137,16 @@ type pipeline struct {
 // startPipeline reads the stack's configuration and secrets, opens the data
 // directory and starts serving. It prints what it serves to stdout.
 func startPipeline(ctx context.Context, c pipelineConfig, stdout io.Writer) (_ *pipeline, err error) {
-	project, err := stackconfig.ReadProjectName(".")
+	cfg, secrets, err := readLocalStack(c.stack, c.data)
 	if err != nil {
 		return nil, err
 	}
-	file, err := stackconfig.ReadStackFile(stackconfig.StackFileName(c.stack))
-	if err != nil {
-		return nil, err
-	}
-	cfg, err := stackconfig.Load(project, c.stack, file)
-	if err != nil {
-		return nil, err
-	}
+	project := secrets.project
 	if err := os.MkdirAll(c.data, 0o700); err != nil {
 		return nil, fmt.Errorf("create the data directory: %w", err)
 	}
 	out := &lineWriter{w: stdout}
 	out.printf("webhook-ops serve: stack %s of %s, data in %s", c.stack, project, c.data)
-	secrets := secretSource{project: project, stack: c.stack, file: file, dir: filepath.Join(c.data, secretsDir)}
 	receivers := make(map[string]ingest.Receiver, len(cfg.Sources))
 	for _, s := range cfg.Sources {
 		secret, err := secrets.serveSecret(ctx, s, out)
@@ -187,10 +179,11 @@ func startPipeline(ctx context.Context, c pipelineConfig, stdout io.Writer) (_ *
 	if err != nil {
 		return nil, err
 	}
-	s3URL, err := p.listen(&p.servers, c.s3Addr, s3Handler)
+	s3Server, s3URL, err := listen(c.s3Addr, s3Handler)
 	if err != nil {
 		return nil, fmt.Errorf("S3 endpoint: %w", err)
 	}
+	p.servers = append(p.servers, s3Server)
 	creds := credentials.NewStaticCredentialsProvider(localKey, localKey, "")
 	proc := &ingest.Processor{
 		S3: s3.New(s3.Options{Region: localRegion, BaseEndpoint: aws.String(s3URL), UsePathStyle: true, Credentials: creds,
@@ -208,10 +201,11 @@ func startPipeline(ctx context.Context, c pipelineConfig, stdout io.Writer) (_ *
 		if p.events, err = os.OpenFile(eventsPath, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600); err != nil {
 			return nil, fmt.Errorf("open the hand-off events file: %w", err)
 		}
-		busURL, err := p.listen(&p.servers, "127.0.0.1:0", localbus.New(p.events, localRegion, localAccount))
+		busServer, busURL, err := listen("127.0.0.1:0", localbus.New(p.events, localRegion, localAccount))
 		if err != nil {
 			return nil, fmt.Errorf("event bus: %w", err)
 		}
+		p.servers = append(p.servers, busServer)
 		proc.Publisher = &handoff.Publisher{
 			Client:  eventbridge.New(eventbridge.Options{Region: localRegion, BaseEndpoint: aws.String(busURL), Credentials: creds}, ingest.EventBridgeOptions),
 			BusName: stackconfig.StackName(project, c.stack),
@@ -233,12 +227,10 @@ func startPipeline(ctx context.Context, c pipelineConfig, stdout io.Writer) (_ *
 		return nil, err
 	}
 	e.Refused = func(r edge.Refusal) { out.refused(r, c.jsonLog) }
-	var edges []*http.Server
-	edgeURL, err := p.listen(&edges, c.addr, e)
-	if err != nil {
+	var edgeURL string
+	if p.edge, edgeURL, err = listen(c.addr, e); err != nil {
 		return nil, fmt.Errorf("webhook routes: %w", err)
 	}
-	p.edge = edges[0]
 
 	arn := "arn:aws:sqs:" + localRegion + ":" + localAccount + ":" + stackconfig.StackName(project, c.stack)
 	p.poller = &localqueue.Poller{
@@ -281,17 +273,15 @@ func startPipeline(ctx context.Context, c pipelineConfig, stdout io.Writer) (_ *
 	return p, nil
 }
 
-// listen serves h on addr, adds its server to servers and returns its base
-// URL.
-func (p *pipeline) listen(servers *[]*http.Server, addr string, h http.Handler) (string, error) {
+// listen serves h on addr and returns its server and base URL.
+func listen(addr string, h http.Handler) (*http.Server, string, error) {
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
-		return "", err
+		return nil, "", err
 	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	*servers = append(*servers, srv)
 	go func() { _ = srv.Serve(l) }()
-	return "http://" + l.Addr().String(), nil
+	return srv, "http://" + l.Addr().String(), nil
 }
 
 // wait runs until ctx ends or the queue fails, then stops in order: the edge
@@ -376,8 +366,9 @@ func (l *lineWriter) printf(format string, a ...any) {
 	fmt.Fprintf(l.w, format+"\n", a...)
 }
 
-func (l *lineWriter) write(b []byte) {
+// Write writes b, whole lines, in one piece.
+func (l *lineWriter) Write(b []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	_, _ = l.w.Write(b)
+	return l.w.Write(b)
 }

@@ -92,18 +92,23 @@ func TestServeSurvivesKill(t *testing.T) {
 		return b, err == nil
 	}
 	acked := map[string][]byte{}
+	// ack posts n orders, <prefix>-00 on, to edge; each must be acknowledged.
+	ack := func(edge, prefix string, n int) {
+		t.Helper()
+		for i := range n {
+			id := fmt.Sprintf("%s-%02d", prefix, i)
+			body, ok := postOrder(edge, killSecret, id)
+			if !ok {
+				t.Fatalf("%s not acknowledged", id)
+			}
+			acked[id] = body
+		}
+	}
 
 	// 15 webhooks acknowledged; the batch of 20 waits for its window to
 	// fill, so none is processed when the process dies.
 	p := startProcess(t, bin, data)
-	for i := range 15 {
-		id := fmt.Sprintf("held-%02d", i)
-		body, ok := postOrder(p.edge, killSecret, id)
-		if !ok {
-			t.Fatalf("%s not acknowledged", id)
-		}
-		acked[id] = body
-	}
+	ack(p.edge, "held", 15)
 	p.kill(t)
 	for id := range acked {
 		if _, ok := stored(id); ok {
@@ -116,14 +121,7 @@ func TestServeSurvivesKill(t *testing.T) {
 	if !strings.Contains(p.out.String(), "queue: 15 waiting") {
 		t.Errorf("after the restart:\n%s", p.out)
 	}
-	for i := range 5 {
-		id := fmt.Sprintf("fill-%02d", i)
-		body, ok := postOrder(p.edge, killSecret, id)
-		if !ok {
-			t.Fatalf("%s not acknowledged", id)
-		}
-		acked[id] = body
-	}
+	ack(p.edge, "fill", 5)
 	for id := range acked {
 		waitFor(t, 20*time.Second, id+" stored", func() bool { _, ok := stored(id); return ok })
 	}

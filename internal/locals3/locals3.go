@@ -9,7 +9,6 @@ package locals3
 
 import (
 	"fmt"
-	"log"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -53,13 +52,9 @@ func Open(dir, bucket string) (http.Handler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open bucket %s in %s: %w", bucket, dir, err)
 	}
-	return gofakes3.New(backend, gofakes3.WithLogger(gofakes3.StdLog(log.New(discard{}, "", 0)))).Server(), nil
+	// gofakes3's log is dropped: every error it logs is also its response.
+	return gofakes3.New(backend, gofakes3.WithLogger(gofakes3.DiscardLog())).Server(), nil
 }
-
-// discard drops gofakes3's log: every error it logs is also its response.
-type discard struct{}
-
-func (discard) Write(p []byte) (int, error) { return len(p), nil }
 
 // wholeFileFs is the operating system's file system, where a file created
 // or truncated for writing appears under its name only once closed, whole

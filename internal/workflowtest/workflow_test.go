@@ -216,16 +216,16 @@ encryptionsalt: v1:xlzCipmyyVg=:v1:ccIpkD/oruECAg6L:p0044NOpueVj+bM06cLTtXQQx8CV
 // passes, and each missing part is named.
 func TestStackReady(t *testing.T) {
 	script := actionScript(t, "stack-ready")
-	committed, err := os.ReadFile(filepath.Join(root, "Pulumi.dev.yaml"))
+	b, err := os.ReadFile(filepath.Join(root, "Pulumi.dev.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(string(committed), "webhook-ingest:secrets:") {
+	committed := string(b)
+	if strings.Contains(committed, "webhook-ingest:secrets:") {
 		t.Fatal("Pulumi.dev.yaml is committed with a secret: update this test to the team's setup")
 	}
-	secretOnly := string(committed) + strings.SplitAfter(setUp, "=\n")[0]
-	kms := string(committed) + strings.SplitAfter(setUp, "=\n")[0] +
-		"secretsprovider: awskms://alias/webhook-ingest-pulumi?region=us-east-1\nencryptedkey: AQICAHh0ZXN0\n"
+	secretOnly := committed + strings.SplitAfter(setUp, "=\n")[0]
+	kms := secretOnly + "secretsprovider: awskms://alias/webhook-ingest-pulumi?region=us-east-1\nencryptedkey: AQICAHh0ZXN0\n"
 	const s3 = "s3://acme-pulumi-state?region=us-east-1"
 	tests := []struct {
 		name    string
@@ -234,11 +234,11 @@ func TestStackReady(t *testing.T) {
 		wantErr string // "" for success
 	}{
 		{"missing", "", s3, "::error::Pulumi.dev.yaml is missing"},
-		{"as committed", string(committed), s3, "holds no webhook-ingest:secrets: set each source's signing secret with pulumi config set --stack dev --secret"},
-		{"as committed on Pulumi Cloud", string(committed), "", "holds no webhook-ingest:secrets"},
+		{"as committed", committed, s3, "holds no webhook-ingest:secrets: set each source's signing secret with pulumi config set --stack dev --secret"},
+		{"as committed on Pulumi Cloud", committed, "", "holds no webhook-ingest:secrets"},
 		{"secret without provider", secretOnly, s3, "names no secrets provider"},
 		{"secret without provider on Pulumi Cloud", secretOnly, "", ""},
-		{"set up with a passphrase", string(committed) + setUp, s3, ""},
+		{"set up with a passphrase", committed + setUp, s3, ""},
 		{"set up with KMS", kms, s3, ""},
 	}
 	for _, tt := range tests {
@@ -313,7 +313,8 @@ func TestPulumiSteps(t *testing.T) {
 var deployCredentials = []string{"secrets.PULUMI_ACCESS_TOKEN", "vars.AWS_ROLE_ARN"}
 
 func TestCredentials(t *testing.T) {
-	for file, w := range workflows(t) {
+	all := workflows(t)
+	for file, w := range all {
 		for key, v := range w.Env {
 			if strings.Contains(v, "secrets.") {
 				t.Errorf("%s: workflow-level env %s holds a secret, which reaches every job", file, key)
@@ -331,7 +332,7 @@ func TestCredentials(t *testing.T) {
 			}
 		}
 	}
-	preview := workflows(t)["pull-request.yml"].Jobs["preview"]
+	preview := all["pull-request.yml"].Jobs["preview"]
 	if preview.Environment != "" {
 		t.Errorf("the preview job names environment %q: a branch would reach its credentials", preview.Environment)
 	}
