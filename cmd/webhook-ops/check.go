@@ -86,6 +86,13 @@ func check(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return usageError(stderr, "check", "%v", err)
 	}
+	// Before anything is sent, so that a mistyped -source sends no test
+	// webhook to the stack.
+	for _, name := range only {
+		if !slices.ContainsFunc(cfg.Sources, func(s contract.ResolvedSource) bool { return s.Name() == name }) {
+			return usageError(stderr, "check", "stack %s has no source %q", *stack, name)
+		}
+	}
 	urls := map[string]string{}
 	if *api == "" {
 		out, err := readStack(ctx, *stack)
@@ -132,12 +139,6 @@ func check(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		checks = append(checks, c)
 	}
-	for _, name := range only {
-		if !slices.ContainsFunc(checks, func(c *sourceCheck) bool { return c.source.Name() == name }) {
-			return usageError(stderr, "check", "stack %s has no source %q", *stack, name)
-		}
-	}
-
 	waitChecks(ctx, client, *bucket, checks, *timeout, stdout)
 	return report(checks, stdout)
 }

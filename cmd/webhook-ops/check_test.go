@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -69,5 +70,23 @@ func TestCheckFails(t *testing.T) {
 	}
 	if code, _, stderr := runCLI(t, "check", "-api", s.edge); code != exitUsage || !strings.Contains(stderr, "-api and -bucket go together") {
 		t.Errorf("check -api alone = %d %s", code, stderr)
+	}
+}
+
+// TestCheckUnknownSource: a -source the stack does not have is a usage
+// error found before any test webhook is sent.
+func TestCheckUnknownSource(t *testing.T) {
+	projectDir(t, "dev", "  webhook-ingest:sources: [{name: orders, preset: generic}]\n")
+	t.Setenv(secretEnv("orders"), "s")
+	var requests atomic.Int32
+	edge := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { requests.Add(1) }))
+	defer edge.Close()
+
+	code, _, stderr := runCLI(t, "check", "-api", edge.URL, "-bucket", "b", "-source", "orders", "-source", "nope")
+	if code != exitUsage || !strings.Contains(stderr, `stack dev has no source "nope"`) {
+		t.Errorf("check -source nope = %d %s", code, stderr)
+	}
+	if n := requests.Load(); n != 0 {
+		t.Errorf("%d requests reached the stack before the usage error, want 0", n)
 	}
 }
