@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"maps"
 	"math"
 	"net/http"
@@ -187,11 +188,15 @@ func mustKey(tb testing.TB, source, id string) string {
 }
 
 // outcomes returns the outcome each message id was logged with, failing on
-// a record logged twice.
+// a record logged twice or on any line with a time of its own (Lambda
+// timestamps every line; see dropTime).
 func outcomes(tb testing.TB, logs []map[string]any) map[string]string {
 	tb.Helper()
 	out := make(map[string]string)
 	for _, l := range logs {
+		if _, ok := l[slog.TimeKey]; ok {
+			tb.Errorf("log line carries a time: %v", l)
+		}
 		if l["msg"] != "record" {
 			continue
 		}

@@ -21,7 +21,7 @@ import (
 )
 
 func main() {
-	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil))
+	logger := slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{ReplaceAttr: dropTime}))
 	p, err := load(context.Background(), logger)
 	if err != nil {
 		// A failed cold start ends the init phase with an error rather than
@@ -39,6 +39,17 @@ func main() {
 		os.Exit(1)
 	}
 	lambda.Start(p.Handle)
+}
+
+// dropTime leaves the time out of every line: Lambda timestamps each line it
+// sends to CloudWatch Logs ("you do not need to output timestamps",
+// https://docs.aws.amazon.com/lambda/latest/operatorguide/log-structure.html),
+// and it is a sixth of a record line.
+func dropTime(groups []string, a slog.Attr) slog.Attr {
+	if len(groups) == 0 && a.Key == slog.TimeKey {
+		return slog.Attr{}
+	}
+	return a
 }
 
 // load builds the processor once per cold start: AWS clients from the

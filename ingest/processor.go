@@ -54,6 +54,8 @@ type Processor struct {
 	// (default 1s). The margin is never more than a tenth of the time the
 	// batch has, so that a short timeout still leaves time to work.
 	DeadlineMargin time.Duration
+
+	workers workers
 }
 
 // Handle processes one batch. Every record ends in one Outcome, retries
@@ -149,30 +151,6 @@ func (p *Processor) workContext(ctx context.Context) (context.Context, context.C
 	}
 	margin = min(margin, time.Until(deadline)/10)
 	return context.WithDeadline(ctx, deadline.Add(-margin))
-}
-
-// dispatch starts one goroutine per record, at most Concurrency at once, and
-// stops starting them when ctx ends.
-func (p *Processor) dispatch(ctx context.Context, records []events.SQSMessage, results chan<- result) {
-	limit := p.Concurrency
-	if limit <= 0 {
-		limit = DefaultConcurrency
-	}
-	slots := make(chan struct{}, limit)
-	for i := range records {
-		if ctx.Err() != nil {
-			return
-		}
-		select {
-		case slots <- struct{}{}:
-		case <-ctx.Done():
-			return
-		}
-		go func() {
-			defer func() { <-slots }()
-			results <- p.process(ctx, i, &records[i])
-		}()
-	}
 }
 
 func (p *Processor) logger() *slog.Logger {
