@@ -3,6 +3,8 @@ package main
 import (
 	"bufio"
 	"fmt"
+	"maps"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -56,7 +58,7 @@ func BenchmarkEmulatorWarmBatch(b *testing.B) {
 
 func warmBatches(b *testing.B, size int, latency time.Duration) {
 	w := newWorld(b, latency)
-	e := startEmulator(b, w.env)
+	e := startEmulator(b, withGCSettings(w.env))
 	e.batch(b, benchBatch("cold", size, time.Now())...)
 	pid := e.runtimePID(b)
 	before, err := readStat(pid)
@@ -94,6 +96,19 @@ func warmBatches(b *testing.B, size int, latency time.Duration) {
 	b.ReportMetric(logBytes, "log-B/batch")
 	b.ReportMetric(logBytes/float64(size), "log-B/record")
 	b.ReportMetric(float64(rss)/(1<<20), "peak-RSS-MiB")
+}
+
+// withGCSettings returns env with GOGC and GOMEMLIMIT set from
+// BENCH_BOOTSTRAP_GOGC and BENCH_BOOTSTRAP_GOMEMLIMIT when those are set, so
+// that the bootstrap's GC trade-offs can be measured (docs/handler.md).
+func withGCSettings(env map[string]string) map[string]string {
+	env = maps.Clone(env)
+	for _, k := range []string{"GOGC", "GOMEMLIMIT"} {
+		if v := os.Getenv("BENCH_BOOTSTRAP_" + k); v != "" {
+			env[k] = v
+		}
+	}
+	return env
 }
 
 // BenchmarkEmulatorColdStart starts a fresh emulator per iteration and sends
