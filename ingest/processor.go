@@ -22,7 +22,7 @@ const (
 )
 
 // Processor handles batches of SQS records. Build it once per cold start; it
-// is safe for concurrent use.
+// is safe for concurrent use, and must not be copied once used.
 type Processor struct {
 	// S3 is the client that stores bodies; build it with S3Options.
 	S3     *s3.Client
