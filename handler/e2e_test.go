@@ -188,14 +188,15 @@ func mustKey(tb testing.TB, source, id string) string {
 }
 
 // outcomes returns the outcome each message id was logged with, failing on
-// a record logged twice or on any line with a time of its own (Lambda
-// timestamps every line; see dropTime).
+// a record logged twice or on any line whose time is not RFC 3339 in UTC to
+// the millisecond (msTime).
 func outcomes(tb testing.TB, logs []map[string]any) map[string]string {
 	tb.Helper()
 	out := make(map[string]string)
 	for _, l := range logs {
-		if _, ok := l[slog.TimeKey]; ok {
-			tb.Errorf("log line carries a time: %v", l)
+		s, _ := l[slog.TimeKey].(string)
+		if t, err := time.Parse(time.RFC3339, s); err != nil || t.UTC().Format(logTimeLayout) != s {
+			tb.Errorf("log line's time %q is not RFC 3339 in UTC to the millisecond: %v", s, l)
 		}
 		if l["msg"] != "record" {
 			continue

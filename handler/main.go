@@ -21,7 +21,7 @@ import (
 )
 
 func main() {
-	logger := slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{ReplaceAttr: dropTime}))
+	logger := slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{ReplaceAttr: msTime}))
 	p, err := load(context.Background(), logger)
 	if err != nil {
 		// A failed cold start ends the init phase with an error rather than
@@ -41,16 +41,20 @@ func main() {
 	lambda.Start(p.Handle)
 }
 
-// dropTime leaves the time out of every line: Lambda timestamps each line it
-// sends to CloudWatch Logs ("you do not need to output timestamps",
-// https://docs.aws.amazon.com/lambda/latest/operatorguide/log-structure.html),
-// and it is a sixth of a record line.
-func dropTime(groups []string, a slog.Attr) slog.Attr {
-	if len(groups) == 0 && a.Key == slog.TimeKey {
-		return slog.Attr{}
+// msTime writes the time in UTC to the millisecond, CloudWatch Logs'
+// resolution, rather than slog's nanoseconds: 6 bytes less on every line.
+// Each line keeps a valid RFC 3339 time because under the stack's JSON log
+// format Lambda reads a line's level only from a line that has one
+// (docs/handler.md, "Logs").
+func msTime(groups []string, a slog.Attr) slog.Attr {
+	if len(groups) == 0 && a.Key == slog.TimeKey && a.Value.Kind() == slog.KindTime {
+		return slog.String(slog.TimeKey, a.Value.Time().UTC().Format(logTimeLayout))
 	}
 	return a
 }
+
+// logTimeLayout is RFC 3339 with milliseconds.
+const logTimeLayout = "2006-01-02T15:04:05.000Z07:00"
 
 // load builds the processor once per cold start: AWS clients from the
 // standard SDK environment (AWS_REGION, AWS_ENDPOINT_URL_S3, …) and the

@@ -11,7 +11,6 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/webhook-ingest/webhook-ingest/contract"
-	"github.com/webhook-ingest/webhook-ingest/ingest"
 )
 
 // FuzzHandleRecord sends one record with arbitrary attributes and body
@@ -51,10 +50,9 @@ func FuzzHandleRecord(f *testing.F) {
 
 		// A harness and Processor of its own, so that its log holds this
 		// record only and failures are reported against t.
-		hh := *h
-		hh.t, hh.logs = t, new(bytes.Buffer)
-		hh.proc = &ingest.Processor{S3: h.proc.S3, Bucket: h.proc.Bucket, Receivers: h.proc.Receivers,
-			FunctionName: h.proc.FunctionName, Quarantine: h.proc.Quarantine, Logger: slog.New(slog.NewJSONHandler(hh.logs, nil))}
+		hh, p := *h, *h.proc
+		hh.t, hh.proc, hh.logs = t, &p, new(bytes.Buffer)
+		p.Logger = slog.New(slog.NewJSONHandler(hh.logs, nil))
 		resp, lines := hh.handleCtx(t.Context(), rec)
 		o := outcomes(t, []events.SQSMessage{rec}, resp, lines)["m-fuzz"]
 		switch o.Outcome {

@@ -22,7 +22,7 @@ const (
 )
 
 // Processor handles batches of SQS records. Build it once per cold start; it
-// is safe for concurrent use, and must not be copied once used.
+// is safe for concurrent use.
 type Processor struct {
 	// S3 is the client that stores bodies; build it with S3Options.
 	S3     *s3.Client
@@ -54,8 +54,6 @@ type Processor struct {
 	// (default 1s). The margin is never more than a tenth of the time the
 	// batch has, so that a short timeout still leaves time to work.
 	DeadlineMargin time.Duration
-
-	workers workers
 }
 
 // Handle processes one batch. Every record ends in one Outcome, retries

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -83,7 +84,7 @@ func (p *Processor) quarantine(ctx context.Context, dir string, rec *events.SQSM
 		key  string
 		body []byte
 	}{{dir + contract.QuarantineRecordFile, record}, {dir + contract.QuarantineBody, v.body}} {
-		if err := p.putOnce(ctx, o.key, o.body, meta); err != nil && !isPreconditionFailed(err) {
+		if err := p.putOnce(ctx, o.key, o.body, sha256.Sum256(o.body), meta); err != nil && !isPreconditionFailed(err) {
 			return errors.New(s3Reason("PutObject "+o.key, err))
 		}
 	}

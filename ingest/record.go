@@ -117,7 +117,7 @@ func (p *Processor) process(ctx context.Context, index int, rec *events.SQSMessa
 		return p.refuse(ctx, res, rec, v)
 	}
 	sum := sha256.Sum256(v.body)
-	res = p.store(ctx, res, v.body, objectMetadata(res.source, res.id, v.topic, rec.MessageId, attribute(rec, contract.AttrSourceIP), v.received, sum))
+	res = p.store(ctx, res, v.body, sum, objectMetadata(res.source, res.id, v.topic, rec.MessageId, attribute(rec, contract.AttrSourceIP), v.received, sum))
 	if res.outcome == Duplicate {
 		if res = p.compare(ctx, res, v.body, sum); res.outcome == Conflict {
 			v.code, v.reason = res.code, res.reason

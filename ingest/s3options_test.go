@@ -3,9 +3,18 @@ package ingest_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"io"
+	"log/slog"
+	"net/http"
 	"net/http/httptest"
+	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -13,6 +22,7 @@ import (
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
+	"github.com/webhook-ingest/webhook-ingest/contract"
 	"github.com/webhook-ingest/webhook-ingest/ingest"
 	"github.com/webhook-ingest/webhook-ingest/internal/s3test"
 )
@@ -77,5 +87,69 @@ func TestS3OptionsChecksums(t *testing.T) {
 				t.Fatalf("stored %q; want intact %v", got, tc.intact)
 			}
 		})
+	}
+}
+
+// TestStoreSendsChecksum stores a record and a quarantined one over TLS, as
+// on Lambda, where the SDK signs no payload hash: every PutObject must carry
+// the body's SHA-256 as its checksum, for S3 to check, in a header rather
+// than an aws-chunked trailer, and the bytes must be stored exact.
+func TestStoreSendsChecksum(t *testing.T) {
+	backend := s3mem.New()
+	if err := backend.CreateBucket(s3test.Bucket); err != nil {
+		t.Fatal(err)
+	}
+	type put struct{ key, checksum, payload, trailer string }
+	var mu sync.Mutex
+	var puts []put
+	fake := gofakes3.New(backend).Server()
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPut {
+			mu.Lock()
+			puts = append(puts, put{r.URL.Path, r.Header.Get("X-Amz-Checksum-Sha256"), r.Header.Get("X-Amz-Content-Sha256"), r.Header.Get("X-Amz-Trailer")})
+			mu.Unlock()
+		}
+		fake.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	client := (&s3test.Server{URL: srv.URL, Bucket: s3test.Bucket}).Client(ingest.S3Options, func(o *s3.Options) { o.HTTPClient = srv.Client() })
+	p := &ingest.Processor{S3: client, Bucket: s3test.Bucket, Receivers: testReceivers(t), FunctionName: testFunction,
+		Quarantine: true, Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))}
+
+	body := "{\"a\":1}\x00\xff binary tail"
+	bad := genericAttrs("evt-bad", "t", body)
+	bad[contract.AttrSignature] = strings.Repeat("00", 32)
+	resp, err := p.Handle(context.Background(), events.SQSEvent{Records: []events.SQSMessage{
+		message("m-good", body, time.Now(), genericAttrs("evt-good", "t", body)),
+		message("m-bad", body, time.Now(), bad),
+	}})
+	if err != nil || len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("Handle: %v %+v", err, resp.BatchItemFailures)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(puts) != 3 {
+		t.Fatalf("%d PUTs, want 3 (the body, and the quarantine's record and body): %+v", len(puts), puts)
+	}
+	for _, p := range puts {
+		if p.payload != "UNSIGNED-PAYLOAD" || p.trailer != "" {
+			t.Errorf("%s: x-amz-content-sha256 %q, x-amz-trailer %q: want an unsigned payload without a trailer over TLS", p.key, p.payload, p.trailer)
+		}
+		if strings.HasSuffix(p.key, "evt-good") || strings.HasSuffix(p.key, contract.QuarantineBody) {
+			sum := sha256.Sum256([]byte(body))
+			if want := base64.StdEncoding.EncodeToString(sum[:]); p.checksum != want {
+				t.Errorf("%s: x-amz-checksum-sha256 %q, want %q", p.key, p.checksum, want)
+			}
+		} else if p.checksum == "" {
+			t.Errorf("%s: no x-amz-checksum-sha256", p.key)
+		}
+	}
+	out, err := client.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(s3test.Bucket), Key: aws.String(genericSource + "/evt-good")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Body.Close()
+	if got, err := io.ReadAll(out.Body); err != nil || string(got) != body {
+		t.Fatalf("stored %q (%v), want the exact body", got, err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/md5" //nolint:gosec // G501: S3's ETag of a single-part upload is an MD5, compared, not trusted for integrity
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -22,8 +23,8 @@ import (
 
 // store writes body under res.key unless an object is already there, which
 // it reports as Duplicate for compare to confirm.
-func (p *Processor) store(ctx context.Context, res result, body []byte, meta map[string]string) result {
-	err := p.putOnce(ctx, res.key, body, meta)
+func (p *Processor) store(ctx context.Context, res result, body []byte, sum [sha256.Size]byte, meta map[string]string) result {
+	err := p.putOnce(ctx, res.key, body, sum, meta)
 	switch {
 	case err == nil:
 		return res.end(Stored, "", "")
@@ -39,10 +40,12 @@ func (p *Processor) store(ctx context.Context, res result, body []byte, meta map
 	}
 }
 
-// putOnce writes body at key with If-None-Match: *, so that S3 refuses (412)
-// to replace an existing object: a redelivery, or a copy racing in the same
-// batch, cannot overwrite it.
-func (p *Processor) putOnce(ctx context.Context, key string, body []byte, meta map[string]string) error {
+// putOnce writes body, whose SHA-256 is sum, at key with If-None-Match: *, so
+// that S3 refuses (412) to replace an existing object: a redelivery, or a
+// copy racing in the same batch, cannot overwrite it. The SHA-256 goes as
+// the object's checksum, which S3 checks against the bytes it receives; over
+// HTTPS the SDK signs no payload hash, so without it nothing would.
+func (p *Processor) putOnce(ctx context.Context, key string, body []byte, sum [sha256.Size]byte, meta map[string]string) error {
 	contentType := "application/octet-stream"
 	if json.Valid(body) {
 		contentType = "application/json"
@@ -55,6 +58,8 @@ func (p *Processor) putOnce(ctx context.Context, key string, body []byte, meta m
 		ContentType:   aws.String(contentType),
 		Metadata:      meta,
 		IfNoneMatch:   aws.String("*"),
+		// https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity.html
+		ChecksumSHA256: aws.String(base64.StdEncoding.EncodeToString(sum[:])),
 	})
 	return err
 }
