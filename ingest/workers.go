@@ -68,15 +68,19 @@ func run(j job) {
 }
 
 // work runs j, then every job handed to it. It counts itself idle before it
-// frees its slot, so that the record that takes the slot finds it rather
-// than starting another worker, and it drops each job before waiting, so
-// that an idle worker keeps no batch alive.
+// hands over its result and frees its slot, either of which lets a record
+// start (the next of this batch, or the first of the next batch once this
+// one is complete), so that the record finds it rather than starting
+// another worker. Neither blocks: results has room for every record of the
+// batch, and slots holds this job's token. It drops each job before
+// waiting, so that an idle worker keeps no batch alive.
 func work(j job) {
 	for {
-		j.results <- j.p.process(j.ctx, j.index, j.rec)
-		slots := j.slots
+		r := j.p.process(j.ctx, j.index, j.rec)
+		results, slots := j.results, j.slots
 		j = job{}
 		idleWorkers.Add(1)
+		results <- r
 		<-slots
 		j = <-jobs
 	}
