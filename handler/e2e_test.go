@@ -195,7 +195,7 @@ func outcomes(tb testing.TB, logs []map[string]any) map[string]string {
 	out := make(map[string]string)
 	for _, l := range logs {
 		s, _ := l[slog.TimeKey].(string)
-		if t, err := time.Parse(time.RFC3339, s); err != nil || t.UTC().Format(logTimeLayout) != s {
+		if t, err := time.Parse(time.RFC3339, s); err != nil || t.UTC().Format(contract.ReceivedAtLayout) != s {
 			tb.Errorf("log line's time %q is not RFC 3339 in UTC to the millisecond: %v", s, l)
 		}
 		if l["msg"] != "record" {

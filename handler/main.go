@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/config"
 
+	"github.com/webhook-ingest/webhook-ingest/contract"
 	"github.com/webhook-ingest/webhook-ingest/ingest"
 )
 
@@ -42,19 +43,16 @@ func main() {
 }
 
 // msTime writes the time in UTC to the millisecond, CloudWatch Logs'
-// resolution, rather than slog's nanoseconds: 6 bytes less on every line.
-// Each line keeps a valid RFC 3339 time because under the stack's JSON log
-// format Lambda reads a line's level only from a line that has one
-// (docs/handler.md, "Logs").
+// resolution, as the received-at metadata is written, rather than slog's
+// nanoseconds: 6 bytes less on every line. Each line keeps a valid RFC 3339
+// time because under the stack's JSON log format Lambda reads a line's level
+// only from a line that has one (docs/handler.md, "Logs").
 func msTime(groups []string, a slog.Attr) slog.Attr {
 	if len(groups) == 0 && a.Key == slog.TimeKey && a.Value.Kind() == slog.KindTime {
-		return slog.String(slog.TimeKey, a.Value.Time().UTC().Format(logTimeLayout))
+		return slog.String(slog.TimeKey, a.Value.Time().UTC().Format(contract.ReceivedAtLayout))
 	}
 	return a
 }
-
-// logTimeLayout is RFC 3339 with milliseconds.
-const logTimeLayout = "2006-01-02T15:04:05.000Z07:00"
 
 // load builds the processor once per cold start: AWS clients from the
 // standard SDK environment (AWS_REGION, AWS_ENDPOINT_URL_S3, …) and the
