@@ -50,7 +50,6 @@ type probe struct {
 	key       string
 	messageID string // from the edge's response, when it gives one
 	sent      time.Time
-	status    int
 	done      bool
 	ok        bool
 	result    string
@@ -171,7 +170,6 @@ func (c *sourceCheck) send(ctx context.Context, secret string) error {
 		if err != nil {
 			return fmt.Errorf("POST %s: %w", c.url, err)
 		}
-		pr.probe.status = status
 		if status/100 != 2 {
 			pr.probe.done, pr.probe.result = true, fmt.Sprintf("refused: HTTP %d %s", status, reply)
 			continue

@@ -41,6 +41,16 @@ func runCLI(t testing.TB, args ...string) (code int, stdout, stderr string) {
 	return code, out.String(), errOut.String()
 }
 
+// expectCLI runs one command line in-process and checks that it exits with
+// code, having printed stdout and nothing on standard error.
+func expectCLI(t *testing.T, code int, stdout string, args ...string) {
+	t.Helper()
+	gotCode, gotStdout, gotStderr := runCLI(t, args...)
+	if gotCode != code || gotStderr != "" || gotStdout != stdout {
+		t.Errorf("%q: exit %d, stderr %q, stdout:\n%s\nwant %d, nothing, and:\n%s", args, gotCode, gotStderr, gotStdout, code, stdout)
+	}
+}
+
 func TestRunUsage(t *testing.T) {
 	tests := []struct {
 		args   []string

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -61,10 +62,11 @@ func listQuarantine(ctx context.Context, client *s3.Client, bucket, prefix strin
 		if err != nil {
 			return fmt.Errorf("list s3://%s/%s: %w", bucket, prefix, err)
 		}
+		// heads[i] stays zero, its Dir empty, where the key is no record's
+		// body.
 		type head struct {
 			q   quarantined
 			err error
-			ok  bool
 		}
 		heads := make([]head, len(page.Contents))
 		sem := make(chan struct{}, headConcurrency)
@@ -82,22 +84,22 @@ func listQuarantine(ctx context.Context, client *s3.Client, bucket, prefix strin
 				q.Source, _, _ = strings.Cut(strings.TrimPrefix(dir, contract.QuarantinePrefix), "/")
 				out, err := client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: obj.Key})
 				if err != nil {
-					heads[i] = head{q: q, err: fmt.Errorf("read metadata of %s: %w", aws.ToString(obj.Key), err), ok: true}
+					heads[i] = head{q: q, err: fmt.Errorf("read metadata of %s: %w", aws.ToString(obj.Key), err)}
 					return
 				}
 				q.Reason = out.Metadata[contract.MetaReasonCode]
 				if v := out.Metadata[contract.MetaReceivedAt]; v != "" {
 					if q.ReceivedAt, err = time.Parse(time.RFC3339, v); err != nil {
-						heads[i] = head{q: q, err: fmt.Errorf("%s: metadata %s %q is not an RFC 3339 time", aws.ToString(obj.Key), contract.MetaReceivedAt, v), ok: true}
+						heads[i] = head{q: q, err: fmt.Errorf("%s: metadata %s %q is not an RFC 3339 time", aws.ToString(obj.Key), contract.MetaReceivedAt, v)}
 						return
 					}
 				}
-				heads[i] = head{q: q, ok: true}
+				heads[i] = head{q: q}
 			}()
 		}
 		wg.Wait()
 		for _, h := range heads {
-			if !h.ok || h.err == nil && !f.match(h.q) {
+			if h.q.Dir == "" || h.err == nil && !f.match(h.q) {
 				continue
 			}
 			if err := visit(h.q, h.err); err != nil {
@@ -177,7 +179,7 @@ func quarantineCmd(ctx context.Context, args []string, stdout, stderr io.Writer)
 	fmt.Fprintln(tw, "SOURCE\tREASON\tRECORDS\tBYTES")
 	total := 0
 	for _, g := range slices.SortedFunc(maps.Keys(counts), func(a, b group) int {
-		return strings.Compare(a.source+"\x00"+a.reason, b.source+"\x00"+b.reason)
+		return cmp.Or(strings.Compare(a.source, b.source), strings.Compare(a.reason, b.reason))
 	}) {
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\n", g.source, g.reason, counts[g], bytes[g])
 		total += counts[g]

@@ -497,13 +497,7 @@ func TestQuarantineLs(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			mark := f.mark()
-			code, stdout, stderr := runCLI(t, append([]string{"quarantine", "ls", "-bucket", testBucket}, tt.args...)...)
-			if code != exitOK || stderr != "" {
-				t.Errorf("exit %d, stderr %q; want %d and nothing", code, stderr, exitOK)
-			}
-			if stdout != tt.want {
-				t.Errorf("stdout:\n%s\nwant:\n%s", stdout, tt.want)
-			}
+			expectCLI(t, exitOK, tt.want, append([]string{"quarantine", "ls", "-bucket", testBucket}, tt.args...)...)
 			if w := f.writesSince(mark); len(w) != 0 {
 				t.Errorf("quarantine ls wrote: %q", w)
 			}
@@ -627,9 +621,6 @@ func TestQuarantineLsWithoutReceiveTime(t *testing.T) {
 		{[]string{"-from", "2026-11-28T11:00:00Z"}, listed},
 		{[]string{"-to", "2026-11-28T11:00:00Z"}, empty},
 	} {
-		code, stdout, stderr := runCLI(t, append([]string{"quarantine", "ls", "-bucket", testBucket}, tt.args...)...)
-		if code != exitOK || stderr != "" || stdout != tt.want {
-			t.Errorf("%q: exit %d, stderr %q, stdout:\n%s\nwant %d, nothing, and:\n%s", tt.args, code, stderr, stdout, exitOK, tt.want)
-		}
+		expectCLI(t, exitOK, tt.want, append([]string{"quarantine", "ls", "-bucket", testBucket}, tt.args...)...)
 	}
 }

@@ -117,7 +117,7 @@ func reverify(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		r.one(ctx, q)
 		return ctx.Err()
 	})
-	r.summary(stdout, from)
+	r.summary(from)
 	if err != nil {
 		fmt.Fprintf(stderr, "reverify: %v\n", err)
 		return exitFailed
@@ -341,7 +341,8 @@ func message(record contract.QuarantineRecord, source string, body []byte) event
 }
 
 // summary prints the final table.
-func (r *reverifier) summary(w io.Writer, origin string) {
+func (r *reverifier) summary(origin string) {
+	w := r.stdout
 	fmt.Fprintf(w, "\nreverify %s as %s: %d quarantined records read", origin, r.source, r.read)
 	if r.dryRun {
 		fmt.Fprint(w, " (dry run: nothing stored or removed)")

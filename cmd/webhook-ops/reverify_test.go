@@ -125,10 +125,7 @@ func TestReverify(t *testing.T) {
 	}
 
 	t.Run("orders", func(t *testing.T) {
-		code, stdout, stderr := runCLI(t, "reverify", "-source", "orders", "-bucket", testBucket, "-parameter", ordersParam, "-bus", "webhooks-bus")
-		if code != exitFailed || stderr != "" {
-			t.Errorf("exit %d, stderr %q; want %d (not every record recovered) and nothing", code, stderr, exitFailed)
-		}
+		// Not every record is recovered: exit 1.
 		want := "" +
 			"_quarantine/orders/m-01/  stored  orders/ord-1\n" +
 			"_quarantine/orders/m-02/  stored  orders/ord-2\n" +
@@ -140,9 +137,7 @@ func TestReverify(t *testing.T) {
 			"  duplicate                    0\n" +
 			"  conflict                     1\n" +
 			"  failing malformed_signature  1\n"
-		if stdout != want {
-			t.Errorf("stdout:\n%s\nwant:\n%s", stdout, want)
-		}
+		expectCLI(t, exitFailed, want, "reverify", "-source", "orders", "-bucket", testBucket, "-parameter", ordersParam, "-bus", "webhooks-bus")
 		wantObjects := without(seeded, ord1, ord2)
 		wantObjects["orders/ord-1"] = fixed["orders/ord-1"]
 		wantObjects["orders/ord-2"] = fixed["orders/ord-2"]
@@ -157,10 +152,6 @@ func TestReverify(t *testing.T) {
 		// Re-verified long after the replay window closed: each record is
 		// judged at the time it was received.
 		calls := len(eb.Calls())
-		code, stdout, stderr := runCLI(t, "reverify", "-source", "std", "-bucket", testBucket, "-parameter", stdParam)
-		if code != exitFailed || stderr != "" {
-			t.Errorf("exit %d, stderr %q; want %d and nothing", code, stderr, exitFailed)
-		}
 		want := "" +
 			"_quarantine/std/m-06/  stored  std/msg_6\n" +
 			"_quarantine/std/m-07/  failing outside_window  outside the replay window: signed 1h0m0s from receipt, tolerance 5m0s\n" +
@@ -170,9 +161,7 @@ func TestReverify(t *testing.T) {
 			"  duplicate               0\n" +
 			"  conflict                0\n" +
 			"  failing outside_window  1\n"
-		if stdout != want {
-			t.Errorf("stdout:\n%s\nwant:\n%s", stdout, want)
-		}
+		expectCLI(t, exitFailed, want, "reverify", "-source", "std", "-bucket", testBucket, "-parameter", stdParam)
 		if got, ok := f.object(t, "std/msg_6"); !ok || !reflect.DeepEqual(got, fixed["std/msg_6"]) {
 			t.Errorf("std/msg_6 = %+v (found %v)\nwant %+v", got, ok, fixed["std/msg_6"])
 		}
@@ -217,7 +206,7 @@ func TestReverifyAllRecovered(t *testing.T) {
 	wantObjects["orders/ord-1"] = fixed["orders/ord-1"]
 	wantObjects["orders/ord-2"] = fixed["orders/ord-2"]
 
-	code, stdout, stderr := runCLI(t, "reverify", "-source", "orders", "-bucket", testBucket, "-parameter", ordersParam)
+	args := []string{"reverify", "-source", "orders", "-bucket", testBucket, "-parameter", ordersParam}
 	want := "" +
 		"_quarantine/orders/m-01/  stored  orders/ord-1\n" +
 		"_quarantine/orders/m-02/  stored  orders/ord-2\n" +
@@ -226,22 +215,18 @@ func TestReverifyAllRecovered(t *testing.T) {
 		"  stored     2\n" +
 		"  duplicate  0\n" +
 		"  conflict   0\n"
-	if code != exitOK || stderr != "" || stdout != want {
-		t.Errorf("exit %d, stderr %q, stdout:\n%s\nwant %d, nothing, and:\n%s", code, stderr, stdout, exitOK, want)
-	}
+	expectCLI(t, exitOK, want, args...)
 	assertContents(t, f, wantObjects)
 
+	// The second run finds nothing left.
 	mark := f.mark()
-	code, stdout, stderr = runCLI(t, "reverify", "-source", "orders", "-bucket", testBucket, "-parameter", ordersParam)
 	want = "" +
 		"\n" +
 		"reverify orders as orders: 0 quarantined records read\n" +
 		"  stored     0\n" +
 		"  duplicate  0\n" +
 		"  conflict   0\n"
-	if code != exitOK || stderr != "" || stdout != want {
-		t.Errorf("second run: exit %d, stderr %q, stdout:\n%s\nwant %d, nothing, and:\n%s", code, stderr, stdout, exitOK, want)
-	}
+	expectCLI(t, exitOK, want, args...)
 	assertContents(t, f, wantObjects)
 	if w := f.writesSince(mark); len(w) != 0 {
 		t.Errorf("second run wrote %q", w)
@@ -258,7 +243,6 @@ func TestReverifyDryRun(t *testing.T) {
 	_, eb := fixedPeers(t, f)
 	before, mark := f.contents(t), f.mark()
 
-	code, stdout, stderr := runCLI(t, "reverify", "-source", "orders", "-bucket", testBucket, "-parameter", ordersParam, "-bus", "webhooks-bus", "-dry-run")
 	want := "" +
 		"_quarantine/orders/m-01/  duplicate  orders/ord-1 holds it already; it would be removed from the quarantine\n" +
 		"_quarantine/orders/m-02/  verifies  would store at orders/ord-2\n" +
@@ -270,9 +254,7 @@ func TestReverifyDryRun(t *testing.T) {
 		"  duplicate                    1\n" +
 		"  conflict                     1\n" +
 		"  failing malformed_signature  1\n"
-	if code != exitFailed || stderr != "" || stdout != want {
-		t.Errorf("exit %d, stderr %q, stdout:\n%s\nwant %d, nothing, and:\n%s", code, stderr, stdout, exitFailed, want)
-	}
+	expectCLI(t, exitFailed, want, "reverify", "-source", "orders", "-bucket", testBucket, "-parameter", ordersParam, "-bus", "webhooks-bus", "-dry-run")
 	assertContents(t, f, before)
 	if w := f.writesSince(mark); len(w) != 0 {
 		t.Errorf("dry run wrote %q", w)
@@ -432,10 +414,7 @@ func TestReverifyOtherSource(t *testing.T) {
 			fixedPeers(t, f)
 			want := f.contents(t)
 
-			code, stdout, stderr := runCLI(t, append([]string{"reverify", "-bucket", testBucket}, tt.args...)...)
-			if code != tt.code || stderr != "" || stdout != tt.stdout {
-				t.Errorf("exit %d, stderr %q, stdout:\n%s\nwant %d, nothing, and:\n%s", code, stderr, stdout, tt.code, tt.stdout)
-			}
+			expectCLI(t, tt.code, tt.stdout, append([]string{"reverify", "-bucket", testBucket}, tt.args...)...)
 			if tt.recovered != nil {
 				want = without(want, *tt.recovered)
 				maps.Copy(want, fixedObjects(t, *tt.stored))
@@ -504,10 +483,7 @@ func TestReverifyOtherPreset(t *testing.T) {
 			fixedPeers(t, f)
 			want := f.contents(t)
 
-			code, stdout, stderr := runCLI(t, append([]string{"reverify", "-source", "acme", "-bucket", testBucket, "-parameter", acmeParam}, tt.args...)...)
-			if code != tt.code || stderr != "" || stdout != tt.stdout {
-				t.Errorf("exit %d, stderr %q, stdout:\n%s\nwant %d, nothing, and:\n%s", code, stderr, stdout, tt.code, tt.stdout)
-			}
+			expectCLI(t, tt.code, tt.stdout, append([]string{"reverify", "-source", "acme", "-bucket", testBucket, "-parameter", acmeParam}, tt.args...)...)
 			if tt.stored {
 				want = without(want, acme1)
 				want["acme/acme-1"] = object{
@@ -542,7 +518,6 @@ func TestReverifyUnreadableRecord(t *testing.T) {
 	fixedPeers(t, f)
 	want := f.contents(t)
 
-	code, stdout, stderr := runCLI(t, "reverify", "-source", "orders", "-bucket", testBucket, "-parameter", ordersParam)
 	wantOut := "" +
 		"_quarantine/orders/m-99/  error  quarantine record: unexpected end of JSON input\n" +
 		"\n" +
@@ -551,9 +526,7 @@ func TestReverifyUnreadableRecord(t *testing.T) {
 		"  duplicate  0\n" +
 		"  conflict   0\n" +
 		"  error      1\n"
-	if code != exitFailed || stderr != "" || stdout != wantOut {
-		t.Errorf("exit %d, stderr %q, stdout:\n%s\nwant %d, nothing, and:\n%s", code, stderr, stdout, exitFailed, wantOut)
-	}
+	expectCLI(t, exitFailed, wantOut, "reverify", "-source", "orders", "-bucket", testBucket, "-parameter", ordersParam)
 	assertContents(t, f, want)
 }
 

@@ -83,16 +83,14 @@ func TestSendSignsAsTheSenders(t *testing.T) {
 			srv, got := recorder(t)
 			t.Setenv("SENDER_SECRET", secrets[name]+"\nolder-secret\n")
 			args := []string{"send", "-preset", name, "-url", srv.URL + "/webhooks/src", "-secret-env", "SENDER_SECRET", "-id", "id-7", "-topic", "push"}
+			block := ""
 			if name == contract.CustomPreset {
+				block = custom
 				args = append(args, "-custom", custom)
 			}
 			code, stdout, stderr := runCLI(t, args...)
 			if code != exitOK {
 				t.Fatalf("send = %d %s%s", code, stdout, stderr)
-			}
-			block := ""
-			if name == contract.CustomPreset {
-				block = custom
 			}
 			p, err := namedPreset(name, block)
 			if err != nil {

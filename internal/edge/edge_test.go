@@ -18,8 +18,7 @@ type sent struct {
 	attrs map[string]string
 }
 
-// newEdge returns an edge of one generic source "orders" whose messages are
-// recorded.
+// newEdge returns an edge of routes whose messages are recorded.
 func newEdge(t *testing.T, routes map[string]string, maxBytes int) (*Edge, *[]sent) {
 	t.Helper()
 	var got []sent
@@ -72,9 +71,11 @@ func TestEdge(t *testing.T) {
 		return h
 	}
 	const max = 300
-	// The attributes of a generic message: names, "String" and values.
+	// The attributes of a generic message, and their size: names, "String"
+	// and values.
+	stored := map[string]string{"source": "orders", "request-time": "1764000000123", "source-ip": "192.0.2.7", "signature": "abc", "webhook-id": "id-1", "topic": "orders/paid"}
 	attrBytes := 0
-	for name, v := range map[string]string{"source": "orders", "request-time": "1764000000123", "source-ip": "192.0.2.7", "signature": "abc", "webhook-id": "id-1", "topic": "orders/paid"} {
+	for name, v := range stored {
 		attrBytes += len(name) + len("String") + len(v)
 	}
 	for _, tc := range []struct {
@@ -87,8 +88,7 @@ func TestEdge(t *testing.T) {
 		response    string
 		wantMessage map[string]string
 	}{
-		{"stored", "POST", "/webhooks/orders", `{"order":1}`, generic, 200, `"MessageId":"0f8f2b6a-0000-4000-8000-000000000001"`,
-			map[string]string{"source": "orders", "request-time": "1764000000123", "source-ip": "192.0.2.7", "signature": "abc", "webhook-id": "id-1", "topic": "orders/paid"}},
+		{"stored", "POST", "/webhooks/orders", `{"order":1}`, generic, 200, `"MessageId":"0f8f2b6a-0000-4000-8000-000000000001"`, stored},
 		{"header names are case-insensitive, values joined with commas", "POST", "/webhooks/orders", `{}`,
 			map[string][]string{"x-hmac": {"abc"}, "X-WEBHOOK-ID": {"id-1"}, "x-topic": {"a", "b"}}, 200, `"MessageId"`,
 			map[string]string{"source": "orders", "request-time": "1764000000123", "source-ip": "192.0.2.7", "signature": "abc", "webhook-id": "id-1", "topic": "a,b"}},
@@ -97,8 +97,7 @@ func TestEdge(t *testing.T) {
 		{"empty body", "POST", "/webhooks/orders", ``, generic, 400, `{"message":"Bad Request"}`, nil},
 		{"body not UTF-8", "POST", "/webhooks/orders", "\xff\xfe", generic, 400, `{"message":"Bad Request"}`, nil},
 		{"body with a character SQS refuses", "POST", "/webhooks/orders", "a\x00b", generic, 400, `{"message":"Bad Request"}`, nil},
-		{"largest message", "POST", "/webhooks/orders", strings.Repeat("x", max-attrBytes), generic, 200, `"MessageId"`,
-			map[string]string{"source": "orders", "request-time": "1764000000123", "source-ip": "192.0.2.7", "signature": "abc", "webhook-id": "id-1", "topic": "orders/paid"}},
+		{"largest message", "POST", "/webhooks/orders", strings.Repeat("x", max-attrBytes), generic, 200, `"MessageId"`, stored},
 		{"one byte over", "POST", "/webhooks/orders", strings.Repeat("x", max-attrBytes+1), generic, 413, `{"message":"Request Entity Too Large"}`, nil},
 		{"unknown source", "POST", "/webhooks/billing", `{}`, generic, 404, `{"message":"Not Found"}`, nil},
 		{"other method", "GET", "/webhooks/orders", ``, generic, 404, `{"message":"Not Found"}`, nil},

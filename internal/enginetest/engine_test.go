@@ -46,7 +46,7 @@ type docCommand struct {
 
 var (
 	initDev      = docCommand{"docs/infrastructure.md", "pulumi stack init dev"}
-	setDevSecret = docCommand{"docs/infrastructure.md", "pulumi config set --secret --path 'secrets.orders' 'the-shared-signing-secret'"}
+	setDevSecret = docCommand{"docs/infrastructure.md", "pulumi config set --secret --path 'secrets.orders' '" + devSecret + "'"}
 	rotateSecret = docCommand{"docs/presets.md", `printf '%s\n%s\n' "$NEW" "$OLD" | pulumi config set --secret --path 'secrets.orders'`}
 	setEventBus  = docCommand{"docs/infrastructure.md", "pulumi config set eventBus true"}
 	setAlarmMail = docCommand{"docs/infrastructure.md", "pulumi config set alarmEmail ops@example.com"}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -18,12 +19,19 @@ import (
 	"github.com/webhook-ingest/webhook-ingest/handoff"
 )
 
+// start serves a Bus that writes to out and returns an EventBridge client
+// of it and its URL.
+func start(t *testing.T, out io.Writer) (*eventbridge.Client, string) {
+	t.Helper()
+	srv := httptest.NewServer(New(out, "us-east-1", "000000000000"))
+	t.Cleanup(srv.Close)
+	return eventbridge.New(eventbridge.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL),
+		Credentials: credentials.NewStaticCredentialsProvider("k", "k", "")}), srv.URL
+}
+
 func TestPublisherWritesLines(t *testing.T) {
 	var out bytes.Buffer
-	srv := httptest.NewServer(New(&out, "us-east-1", "000000000000"))
-	defer srv.Close()
-	client := eventbridge.New(eventbridge.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL),
-		Credentials: credentials.NewStaticCredentialsProvider("k", "k", "")})
+	client, _ := start(t, &out)
 	p := &handoff.Publisher{Client: client, BusName: "webhook-ingest-dev"}
 	received := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
 	events := []handoff.Event{
@@ -55,10 +63,7 @@ func TestPublisherWritesLines(t *testing.T) {
 
 func TestRefusals(t *testing.T) {
 	var out bytes.Buffer
-	srv := httptest.NewServer(New(&out, "us-east-1", "000000000000"))
-	defer srv.Close()
-	client := eventbridge.New(eventbridge.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL),
-		Credentials: credentials.NewStaticCredentialsProvider("k", "k", "")})
+	client, url := start(t, &out)
 	res, err := client.PutEvents(context.Background(), &eventbridge.PutEventsInput{Entries: []types.PutEventsRequestEntry{
 		{Source: aws.String("s"), DetailType: aws.String("t"), Detail: aws.String("[1]")},
 		{Source: aws.String("s"), DetailType: aws.String("t"), Detail: aws.String(`{"a":1}`)},
@@ -69,7 +74,7 @@ func TestRefusals(t *testing.T) {
 	if n := strings.Count(out.String(), "\n"); n != 1 {
 		t.Errorf("%d lines for one valid entry", n)
 	}
-	resp, err := http.Post(srv.URL, "application/x-amz-json-1.1", strings.NewReader("{}"))
+	resp, err := http.Post(url, "application/x-amz-json-1.1", strings.NewReader("{}"))
 	if err != nil {
 		t.Fatal(err)
 	}

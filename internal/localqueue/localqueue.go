@@ -165,21 +165,20 @@ func (q *Queue) Receive(max int) ([]Message, error) {
 	var out []Message
 	now := time.Now()
 	err := q.db.Update(func(tx *bolt.Tx) error {
-		out = out[:0]
 		b, dead := tx.Bucket(queueBucket), tx.Bucket(deadBucket)
 		var moved [][]byte
 		c := b.Cursor()
 		for k, v := c.First(); k != nil && len(out) < max; k, v = c.Next() {
-			var r record
-			if err := json.Unmarshal(v, &r); err != nil {
-				return fmt.Errorf("message %x: %w", k, err)
+			r, err := decode(k, v)
+			if err != nil {
+				return err
 			}
 			if r.VisibleAt.After(now) {
 				continue
 			}
 			if r.ReceiveCount >= q.opts.MaxReceiveCount {
 				r.VisibleAt = time.Time{}
-				if err := put(dead, k, &r); err != nil {
+				if err := put(dead, k, r); err != nil {
 					return err
 				}
 				moved = append(moved, bytes.Clone(k))
@@ -190,7 +189,7 @@ func (q *Queue) Receive(max int) ([]Message, error) {
 				r.FirstReceivedAt = now
 			}
 			r.VisibleAt = now.Add(q.opts.Visibility)
-			if err := put(b, k, &r); err != nil {
+			if err := put(b, k, r); err != nil {
 				return err
 			}
 			m := r.Message
@@ -228,9 +227,9 @@ func (q *Queue) Delete(handles []string) error {
 			if v == nil {
 				continue
 			}
-			var r record
-			if err := json.Unmarshal(v, &r); err != nil {
-				return fmt.Errorf("message %x: %w", k, err)
+			r, err := decode(k, v)
+			if err != nil {
+				return err
 			}
 			if r.ReceiveCount == count {
 				if err := b.Delete(k); err != nil {
@@ -275,12 +274,21 @@ func (q *Queue) Stats() (Stats, error) {
 
 func forEach(b *bolt.Bucket, fn func(k []byte, r *record) error) error {
 	return b.ForEach(func(k, v []byte) error {
-		var r record
-		if err := json.Unmarshal(v, &r); err != nil {
-			return fmt.Errorf("message %x: %w", k, err)
+		r, err := decode(k, v)
+		if err != nil {
+			return err
 		}
-		return fn(k, &r)
+		return fn(k, r)
 	})
+}
+
+// decode decodes the record v stored under k.
+func decode(k, v []byte) (*record, error) {
+	var r record
+	if err := json.Unmarshal(v, &r); err != nil {
+		return nil, fmt.Errorf("message %x: %w", k, err)
+	}
+	return &r, nil
 }
 
 func put(b *bolt.Bucket, k []byte, r *record) error {

@@ -169,13 +169,12 @@ func TestOpenOptions(t *testing.T) {
 	}
 }
 
-// poll runs p until stop is closed, then returns Run's error.
-func poll(p *Poller, stop <-chan struct{}) <-chan error {
+// poll runs p until stop is called; done gets Run's error.
+func poll(p *Poller) (stop context.CancelFunc, done <-chan error) {
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- p.Run(ctx) }()
-	go func() { <-stop; cancel() }()
-	return done
+	errc := make(chan error, 1)
+	go func() { errc <- p.Run(ctx) }()
+	return cancel, errc
 }
 
 // TestPoller: batches of at most BatchSize; the failed messages of a
@@ -209,8 +208,7 @@ func TestPoller(t *testing.T) {
 		send(t, q, fmt.Sprint("m", i))
 	}
 	send(t, q, "poison")
-	stop := make(chan struct{})
-	done := poll(p, stop)
+	stop, done := poll(p)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		s, err := q.Stats()
@@ -225,7 +223,7 @@ func TestPoller(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	close(stop)
+	stop()
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
@@ -256,8 +254,7 @@ func TestPollerWindow(t *testing.T) {
 			batches <- len(batch)
 			return nil
 		}}
-	stop := make(chan struct{})
-	done := poll(p, stop)
+	stop, done := poll(p)
 	send(t, q, "1")
 	send(t, q, "2")
 	select {
@@ -274,7 +271,7 @@ func TestPollerWindow(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("no batch once full")
 	}
-	close(stop)
+	stop()
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
@@ -295,10 +292,9 @@ func TestPollerDrains(t *testing.T) {
 			return nil
 		}}
 	send(t, q, "slow")
-	stop := make(chan struct{})
-	done := poll(p, stop)
+	stop, done := poll(p)
 	<-started
-	close(stop)
+	stop()
 	select {
 	case err := <-done:
 		t.Fatalf("Run returned (%v) before the batch in flight finished", err)

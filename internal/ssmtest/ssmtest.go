@@ -72,7 +72,7 @@ type fault struct {
 func NewServer(params ...Parameter) *Server {
 	s := &Server{params: make(map[string][]Parameter, len(params))}
 	for _, p := range params {
-		s.params[p.Name] = append(s.params[p.Name], p)
+		s.Put(p)
 	}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
 	s.URL = s.srv.URL
